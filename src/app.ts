@@ -1,0 +1,50 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type Express } from 'express';
+import type { Container } from './container.js';
+import { ltiRouter } from './lti/lti-router.js';
+import { spaceRouter } from './spaces/space-router.js';
+import { errorHandler } from './web/error-handler.js';
+import { NotFoundError } from './web/errors.js';
+import { requestLog } from './web/request-log.js';
+import { platformOrigins, securityHeaders } from './web/security-headers.js';
+import { requireSession } from './web/session.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', fileURLToPath(import.meta.url).includes(`${path.sep}dist${path.sep}`) ? '..' : '.');
+
+/** Builds the express app from a container. No I/O at import time. */
+export function createApp(c: Container): Express {
+  const app = express();
+  app.set('trust proxy', c.config.trustProxy);
+  app.set('views', path.join(root, 'views'));
+  app.set('view engine', 'ejs');
+  app.disable('x-powered-by');
+
+  app.use(requestLog(c.log));
+  app.use('/public', express.static(path.join(root, 'public'), { maxAge: '1h', index: false }));
+  app.use(securityHeaders(frameAncestorsFrom(c)));
+
+  const session = requireSession(c.sessions, c.clock, c.config.sessionIdleSeconds);
+  app.get('/', (_req, res) => res.render('home', { title: 'Threadline', publicUrl: c.config.publicUrl }));
+  app.use(ltiRouter({ publicUrl: c.config.publicUrl, login: c.login, launch: c.launch, states: c.states, keys: c.keys, clock: c.clock, log: c.log }));
+  app.use(spaceRouter({ publicUrl: c.config.publicUrl, spaces: c.spaces, keys: c.keys, clock: c.clock, session }));
+
+  app.use(() => {
+    throw new NotFoundError('There is no page at this address.');
+  });
+  app.use(errorHandler(c.log));
+  return app;
+}
+
+/** Registered platforms' origins, re-read at most every 30 s. */
+function frameAncestorsFrom(c: Container): () => Promise<string[]> {
+  let cached: string[] = [];
+  let at = -Infinity;
+  return async () => {
+    if (c.clock.now() - at < 30_000) return cached;
+    const list = await c.platforms.list();
+    cached = platformOrigins(list.flatMap((p) => [p.issuer, p.authEndpoint]));
+    at = c.clock.now();
+    return cached;
+  };
+}

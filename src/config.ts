@@ -1,0 +1,75 @@
+import { z } from 'zod';
+
+/**
+ * Environment → typed, validated, frozen configuration.
+ * Fails fast with one message listing every bad variable, so an admin can fix them all at once.
+ */
+export interface Config {
+  readonly port: number;
+  /** External base URL without trailing slash, e.g. https://threadline.example.edu */
+  readonly publicUrl: string;
+  readonly databaseUrl: string;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Seconds a launch session stays valid after its last use. */
+  readonly sessionIdleSeconds: number;
+  /** Clock skew tolerated on id_token exp/iat (LTI Security §5.1.3 allows "a small leeway"). */
+  readonly clockSkewSeconds: number;
+  /** Express `trust proxy` setting, for deployments behind a TLS-terminating proxy. */
+  readonly trustProxy: boolean | number | string;
+}
+
+const boolOrHops = z
+  .string()
+  .transform((v): boolean | number | string => {
+    if (v === 'true') return true;
+    if (v === 'false') return false;
+    if (/^\d+$/.test(v)) return Number(v);
+    return v;
+  });
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL such as https://threadline.example.edu' })
+    .optional(),
+  DATABASE_URL: z
+    .string()
+    .refine((v) => /^(postgres(ql)?:\/\/|sqlite:|file:)/.test(v) || !v.includes('://'), {
+      message: 'must be postgres://…, sqlite:<path>, or a file path',
+    })
+    .optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SESSION_IDLE_SECONDS: z.coerce.number().int().min(60).default(8 * 3600),
+  CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(60),
+  TRUST_PROXY: boolOrHops.default(false),
+});
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "unset": docker-compose and systemd often pass VAR= for absent values.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const v = parsed.data;
+  const publicUrl = (v.PUBLIC_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, '');
+  if (new URL(publicUrl).search || new URL(publicUrl).hash) {
+    throw new ConfigError(['PUBLIC_URL: must not contain a query or fragment']);
+  }
+  return Object.freeze({
+    port: v.PORT,
+    publicUrl,
+    databaseUrl: v.DATABASE_URL ?? 'sqlite:./data/threadline.sqlite',
+    logLevel: v.LOG_LEVEL,
+    sessionIdleSeconds: v.SESSION_IDLE_SECONDS,
+    clockSkewSeconds: v.CLOCK_SKEW_SECONDS,
+    trustProxy: v.TRUST_PROXY,
+  });
+}

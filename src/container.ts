@@ -1,0 +1,52 @@
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Db } from './db/knex.js';
+import type { HttpFetch } from './http-client.js';
+import type { Logger } from './log.js';
+import { IdTokenVerifier } from './lti/id-token-verifier.js';
+import { createLaunchService } from './lti/launch-service.js';
+import { createLaunchStore } from './lti/launch-store.js';
+import { createLoginService } from './lti/login-service.js';
+import { createLoginStateStore } from './lti/login-state-store.js';
+import { PlatformJwks } from './lti/platform-jwks.js';
+import { createPlatformStore } from './lti/platform-store.js';
+import { createToolKeyStore } from './lti/tool-key-store.js';
+import { ToolKeys } from './lti/tool-keys.js';
+import { createSpaceService } from './spaces/space-service.js';
+import { createSpaceStore } from './spaces/space-store.js';
+import { createSessionStore } from './web/session-store.js';
+
+export interface ContainerDeps {
+  config: Config;
+  db: Db;
+  log: Logger;
+  clock: Clock;
+  /** Outbound HTTP; tests may pass their own. */
+  fetch?: HttpFetch;
+}
+
+/** The one place that wires knex → stores → services. No I/O happens here. */
+export function createContainer({ config, db, log, clock, fetch: fetchImpl = fetch }: ContainerDeps) {
+  const platforms = createPlatformStore(db);
+  const states = createLoginStateStore(db);
+  const sessions = createSessionStore(db);
+  const keys = new ToolKeys(createToolKeyStore(db), clock);
+  const jwks = new PlatformJwks(clock, fetchImpl);
+  const verifier = new IdTokenVerifier(jwks, clock);
+  const login = createLoginService({ platforms, states, clock, publicUrl: config.publicUrl });
+  const launch = createLaunchService({
+    states,
+    platforms,
+    verifier,
+    launches: createLaunchStore(db),
+    sessions,
+    clock,
+    publicUrl: config.publicUrl,
+    clockSkewSeconds: config.clockSkewSeconds,
+    sessionIdleSeconds: config.sessionIdleSeconds,
+  });
+  const spaces = createSpaceService(createSpaceStore(db), clock);
+  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, spaces };
+}
+
+export type Container = ReturnType<typeof createContainer>;

@@ -1,0 +1,81 @@
+import type { Db } from '../db/knex.js';
+import { newId } from '../ids.js';
+import type { LaunchClaims } from './launch-claims.js';
+
+export interface LaunchRows {
+  userId: string | null;
+  contextId: string | null;
+  resourceLinkId: string | null;
+}
+
+export interface LaunchStore {
+  /** Upserts the user, context, resource link and enrolment a launch names; one transaction. */
+  record(platformId: string, deploymentRowId: string, claims: LaunchClaims, now: number): Promise<LaunchRows>;
+}
+
+/**
+ * Insert-or-update by natural key, returning our row id. Portable: ON CONFLICT works on both
+ * SQLite (≥3.24) and PostgreSQL, and the follow-up select reads the winner of any race.
+ */
+async function upsert(
+  trx: Db,
+  table: string,
+  key: Record<string, string>,
+  values: Record<string, unknown>,
+  now: number,
+): Promise<string> {
+  await trx(table)
+    .insert({ id: newId(), ...key, ...values, created_at: now, updated_at: now })
+    .onConflict(Object.keys(key))
+    .merge({ ...values, updated_at: now });
+  const row = await trx(table).where(key).first('id');
+  return (row as { id: string }).id;
+}
+
+export function createLaunchStore(db: Db): LaunchStore {
+  return {
+    async record(platformId, deploymentRowId, claims, now) {
+      return db.transaction(async (trx) => {
+        let userId: string | null = null;
+        if (claims.sub) {
+          const u = claims.user;
+          const name = u.name ?? ([u.givenName, u.familyName].filter(Boolean).join(' ') || undefined);
+          // Only overwrite fields the platform sent: privacy settings often hide names on some launches.
+          const values = Object.fromEntries(
+            Object.entries({ name, given_name: u.givenName, family_name: u.familyName, email: u.email, picture: u.picture, locale: u.locale }).filter(([, v]) => v !== undefined),
+          );
+          userId = await upsert(trx, 'users', { platform_id: platformId, sub: claims.sub }, values, now);
+        }
+        let contextId: string | null = null;
+        let resourceLinkId: string | null = null;
+        if (claims.context) {
+          const c = claims.context;
+          contextId = await upsert(
+            trx,
+            'contexts',
+            { deployment_id: deploymentRowId, context_id: c.id },
+            { label: c.label ?? null, title: c.title ?? null, types: JSON.stringify(c.types) },
+            now,
+          );
+          if (claims.resourceLink) {
+            const rl = claims.resourceLink;
+            resourceLinkId = await upsert(
+              trx,
+              'resource_links',
+              { context_id: contextId, resource_link_id: rl.id },
+              { title: rl.title ?? null, description: rl.description ?? null },
+              now,
+            );
+          }
+          if (userId) {
+            await trx('enrolments')
+              .insert({ context_id: contextId, user_id: userId, roles: JSON.stringify(claims.roles.raw), first_launch_at: now, last_launch_at: now })
+              .onConflict(['context_id', 'user_id'])
+              .merge({ roles: JSON.stringify(claims.roles.raw), last_launch_at: now });
+          }
+        }
+        return { userId, contextId, resourceLinkId };
+      });
+    },
+  };
+}

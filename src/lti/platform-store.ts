@@ -1,0 +1,137 @@
+import type { Db } from '../db/knex.js';
+import { newId } from '../ids.js';
+
+export interface Platform {
+  id: string;
+  issuer: string;
+  clientId: string;
+  name: string;
+  productFamily: string | null;
+  authEndpoint: string;
+  tokenEndpoint: string;
+  jwksUri: string;
+  /** Audience for our client assertion when it is not the token endpoint (Brightspace). */
+  tokenAudience: string | null;
+  source: 'dynamic' | 'manual';
+  status: 'active' | 'disabled';
+}
+
+export interface Deployment {
+  id: string;
+  platformId: string;
+  deploymentId: string;
+}
+
+export type NewPlatform = Omit<Platform, 'id' | 'status'> & { status?: Platform['status'] };
+
+export interface PlatformStore {
+  findByIssuerAndClient(issuer: string, clientId: string): Promise<Platform | null>;
+  findByIssuer(issuer: string): Promise<Platform[]>;
+  get(id: string): Promise<Platform | null>;
+  list(): Promise<Platform[]>;
+  /** Inserts, or updates the endpoints of the platform with the same issuer + client id. */
+  upsert(p: NewPlatform, now: number): Promise<Platform>;
+  remove(id: string): Promise<boolean>;
+  findDeployment(platformId: string, deploymentId: string): Promise<Deployment | null>;
+  listDeployments(platformId: string): Promise<Deployment[]>;
+  addDeployment(platformId: string, deploymentId: string, now: number): Promise<Deployment>;
+  removeDeployment(platformId: string, deploymentId: string): Promise<boolean>;
+}
+
+interface PlatformRow {
+  id: string;
+  issuer: string;
+  client_id: string;
+  name: string;
+  product_family: string | null;
+  auth_endpoint: string;
+  token_endpoint: string;
+  jwks_uri: string;
+  token_audience: string | null;
+  source: Platform['source'];
+  status: Platform['status'];
+}
+
+const fromRow = (r: PlatformRow): Platform => ({
+  id: r.id,
+  issuer: r.issuer,
+  clientId: r.client_id,
+  name: r.name,
+  productFamily: r.product_family,
+  authEndpoint: r.auth_endpoint,
+  tokenEndpoint: r.token_endpoint,
+  jwksUri: r.jwks_uri,
+  tokenAudience: r.token_audience,
+  source: r.source,
+  status: r.status,
+});
+
+interface DeploymentRow {
+  id: string;
+  platform_id: string;
+  deployment_id: string;
+}
+const depFromRow = (r: DeploymentRow): Deployment => ({ id: r.id, platformId: r.platform_id, deploymentId: r.deployment_id });
+
+export function createPlatformStore(db: Db): PlatformStore {
+  const platforms = () => db<PlatformRow>('platforms');
+  return {
+    async findByIssuerAndClient(issuer, clientId) {
+      const r = await platforms().where({ issuer, client_id: clientId }).first();
+      return r ? fromRow(r) : null;
+    },
+    async findByIssuer(issuer) {
+      return (await platforms().where({ issuer })).map(fromRow);
+    },
+    async get(id) {
+      const r = await platforms().where({ id }).first();
+      return r ? fromRow(r) : null;
+    },
+    async list() {
+      return (await platforms().orderBy(['issuer', 'client_id'])).map(fromRow);
+    },
+    async upsert(p, now) {
+      const values = {
+        name: p.name,
+        product_family: p.productFamily,
+        auth_endpoint: p.authEndpoint,
+        token_endpoint: p.tokenEndpoint,
+        jwks_uri: p.jwksUri,
+        token_audience: p.tokenAudience,
+        source: p.source,
+        status: p.status ?? 'active',
+        updated_at: now,
+      };
+      const id = newId();
+      await db('platforms')
+        .insert({ id, issuer: p.issuer, client_id: p.clientId, created_at: now, ...values })
+        .onConflict(['issuer', 'client_id'])
+        .merge(values);
+      const saved = await this.findByIssuerAndClient(p.issuer, p.clientId);
+      if (!saved) throw new Error('platform upsert lost its row');
+      return saved;
+    },
+    async remove(id) {
+      return (await platforms().where({ id }).delete()) === 1;
+    },
+    async findDeployment(platformId, deploymentId) {
+      const r = await db<DeploymentRow>('deployments').where({ platform_id: platformId, deployment_id: deploymentId }).first();
+      return r ? depFromRow(r) : null;
+    },
+    async listDeployments(platformId) {
+      return (await db<DeploymentRow>('deployments').where({ platform_id: platformId }).orderBy('deployment_id')).map(depFromRow);
+    },
+    async addDeployment(platformId, deploymentId, now) {
+      await db('deployments')
+        .insert({ id: newId(), platform_id: platformId, deployment_id: deploymentId, created_at: now })
+        .onConflict(['platform_id', 'deployment_id'])
+        .ignore();
+      const d = await this.findDeployment(platformId, deploymentId);
+      if (!d) throw new Error('deployment insert lost its row');
+      return d;
+    },
+    async removeDeployment(platformId, deploymentId) {
+      return (await db('deployments').where({ platform_id: platformId, deployment_id: deploymentId }).delete()) === 1;
+    },
+  };
+}

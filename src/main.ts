@@ -1,0 +1,52 @@
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './log.js';
+import { startServer } from './server.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  const running = await startServer(config, { log });
+  const u = config.publicUrl;
+  // What an admin needs next; printed plainly so it reads well in a terminal.
+  console.log(
+    [
+      '',
+      `Threadline is running on port ${config.port} (${running.container.db.client.config.client === 'pg' ? 'PostgreSQL' : 'SQLite'}).`,
+      `  Public URL:                ${u}`,
+      `  Dynamic Registration URL:  ${u}/lti/register`,
+      `  JWKS URL:                  ${u}/.well-known/jwks.json`,
+      `  Canvas developer key JSON: ${u}/lti/canvas.json`,
+      `  Login / launch URLs:       ${u}/lti/login  ·  ${u}/lti/launch`,
+      '',
+    ].join('\n'),
+  );
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    running.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error('Threadline failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

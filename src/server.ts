@@ -1,0 +1,49 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from './app.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import { createContainer, type Container } from './container.js';
+import { createDb, migrateLatest } from './db/knex.js';
+import type { HttpFetch } from './http-client.js';
+import { createLogger, type Logger } from './log.js';
+
+export interface RunningServer {
+  container: Container;
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** config → database → migrations → first key → listen. Used by main.ts, tests and benchmarks. */
+export async function startServer(config: Config, opts: { log?: Logger; clock?: Clock; fetch?: HttpFetch } = {}): Promise<RunningServer> {
+  const log = opts.log ?? createLogger(config.logLevel);
+  const db = createDb(config.databaseUrl);
+  await migrateLatest(db);
+  const container = createContainer({ config, db, log, clock: opts.clock ?? systemClock, fetch: opts.fetch });
+  await container.keys.ensureKey();
+  const app = createApp(container);
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.port, () => resolve(s));
+    s.once('error', reject);
+  });
+  const purge = setInterval(() => {
+    const now = container.clock.now();
+    Promise.all([container.states.purgeExpired(now - 60_000), container.sessions.purgeExpired(now)]).catch((err: unknown) => log.warn({ err }, 'purge failed'));
+  }, 5 * 60_000);
+  purge.unref();
+  const port = (server.address() as AddressInfo).port;
+  return {
+    container,
+    server,
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      clearInterval(purge);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await db.destroy();
+    },
+  };
+}

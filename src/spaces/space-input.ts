@@ -1,0 +1,46 @@
+import { DateTime } from 'luxon';
+import { z } from 'zod';
+
+/** What an instructor submits to create a space (deep-linking picker or first-launch setup). */
+export interface SpaceInput {
+  kind: 'prep' | 'post_event';
+  title: string;
+  eventAt: number | null;
+  timeZone: string;
+}
+
+const zones = new Set(Intl.supportedValuesOf('timeZone'));
+zones.add('UTC');
+
+const schema = z.object({
+  kind: z.enum(['prep', 'post_event'], { error: 'Choose a prep space or a post-event discussion.' }),
+  title: z.string().trim().min(1, 'Give the space a title.').max(200, 'Keep the title under 200 characters.'),
+  event_date: z.string().trim().regex(/^$|^\d{4}-\d{2}-\d{2}$/, 'Use a date like 2026-12-01.').default(''),
+  event_time: z.string().trim().regex(/^$|^\d{2}:\d{2}$/, 'Use a time like 09:30.').default(''),
+  time_zone: z.string().trim().refine((z) => zones.has(z), 'Choose a time zone from the list.'),
+});
+
+export type FieldErrors = Partial<Record<'kind' | 'title' | 'event_date' | 'event_time' | 'time_zone', string>>;
+
+export function parseSpaceInput(body: Record<string, unknown>): { ok: true; value: SpaceInput } | { ok: false; errors: FieldErrors } {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    const errors: FieldErrors = {};
+    for (const i of parsed.error.issues) errors[i.path[0] as keyof FieldErrors] ??= i.message;
+    return { ok: false, errors };
+  }
+  const v = parsed.data;
+  let eventAt: number | null = null;
+  if (v.event_date) {
+    const dt = DateTime.fromISO(`${v.event_date}T${v.event_time || '09:00'}`, { zone: v.time_zone });
+    if (!dt.isValid) return { ok: false, errors: { event_date: 'That date does not exist.' } };
+    eventAt = dt.toMillis();
+  } else if (v.event_time) {
+    return { ok: false, errors: { event_date: 'Give a date for the event time.' } };
+  }
+  return { ok: true, value: { kind: v.kind, title: v.title, eventAt, timeZone: v.time_zone } };
+}
+
+export function timeZones(): string[] {
+  return [...zones].sort();
+}

@@ -1,0 +1,31 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from '../log.js';
+import { AppError } from './errors.js';
+
+function wantsJson(req: Request): boolean {
+  return req.path.startsWith('/api/') || req.path.startsWith('/xapi/') || (req.accepts(['html', 'json']) === 'json');
+}
+
+/** The one place errors become responses: a page inside the iframe, or JSON for the API. */
+export function errorHandler(log: Logger) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    let appErr: AppError;
+    const e = err as { type?: string; status?: number; expose?: boolean };
+    if (err instanceof AppError) appErr = err;
+    else if (e?.type === 'entity.too.large') appErr = new AppError(413, 'payload_too_large', 'What you sent is too large.', 'Shorten it and try again.');
+    else if (e?.type === 'entity.parse.failed' || e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') appErr = new AppError(400, 'malformed_body', 'The request body could not be read.');
+    else {
+      log.error({ err, reqId: res.locals.requestId, path: req.path }, 'unhandled error');
+      appErr = new AppError(500, 'internal_error', 'Something went wrong on our side.', `Try again in a moment. If it keeps happening, give your administrator this reference: ${res.locals.requestId ?? ''}`);
+    }
+    res.locals.errorCode = appErr.code;
+    if (appErr.status < 500) log.info({ reqId: res.locals.requestId, code: appErr.code, status: appErr.status }, 'request refused');
+    if (res.headersSent) return;
+    res.status(appErr.status);
+    if (wantsJson(req)) {
+      res.json({ error: { code: appErr.code, message: appErr.message, hint: appErr.hint } });
+      return;
+    }
+    res.render('errors/error', { title: 'Threadline', error: appErr, extra: (appErr as AppError & { extra?: unknown }).extra });
+  };
+}
