@@ -1,0 +1,113 @@
+import net from 'node:net';
+import { loadConfig } from '../../src/config.js';
+import type { Clock } from '../../src/clock.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { createLogger } from '../../src/log.js';
+import { PlatformEmulator, type LaunchSpec } from './emulator/platform-emulator.js';
+import { createTestDatabase, type TestDatabase } from './test-db.js';
+import { parseForm, TestBrowser, type Page } from './test-browser.js';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+    s.once('error', reject);
+  });
+}
+
+export interface Tool extends RunningServer {
+  publicUrl: string;
+  db: TestDatabase;
+}
+
+/** A real Threadline server on a fresh database and a free port. */
+export async function startTool(opts: { clock?: Clock; env?: Record<string, string> } = {}): Promise<Tool> {
+  const db = await createTestDatabase();
+  const port = await freePort();
+  const publicUrl = `http://127.0.0.1:${port}`;
+  const config = loadConfig({ PORT: String(port), PUBLIC_URL: publicUrl, DATABASE_URL: db.url, LOG_LEVEL: 'silent', ...opts.env });
+  const running = await startServer(config, { clock: opts.clock, log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });
+  return {
+    ...running,
+    publicUrl,
+    db,
+    async close() {
+      await running.close();
+      await db.drop();
+    },
+  };
+}
+
+export interface Stack {
+  tool: Tool;
+  emu: PlatformEmulator;
+  close(): Promise<void>;
+}
+
+/** Tool + emulator, with the emulator registered (manually) as a platform and deployment. */
+export async function startStack(opts: { clock?: Clock } = {}): Promise<Stack> {
+  const tool = await startTool(opts);
+  const emu = await PlatformEmulator.start({ toolUrl: tool.publicUrl });
+  const c = tool.container;
+  const platform = await c.platforms.upsert(
+    { issuer: emu.issuer, clientId: emu.clientId, name: 'Emulator', productFamily: 'emulator', authEndpoint: emu.authEndpoint, tokenEndpoint: emu.tokenEndpoint, jwksUri: emu.jwksUri, tokenAudience: null, source: 'manual' },
+    Date.now(),
+  );
+  await c.platforms.addDeployment(platform.id, emu.deploymentId, Date.now());
+  return {
+    tool,
+    emu,
+    async close() {
+      await emu.close();
+      await tool.close();
+    },
+  };
+}
+
+export interface LaunchResult {
+  /** The tool's answer to the id_token form_post. */
+  response: Page;
+  /** Session token when the launch succeeded. */
+  sessionToken?: string;
+  browser: TestBrowser;
+  state: string;
+  nonce: string;
+}
+
+/**
+ * The whole browser dance: login initiation → platform auth → form_post to the tool.
+ * `mutate` may rewrite the posted fields (to forge or tamper) before they reach the tool.
+ */
+export async function launch(
+  stack: Stack,
+  spec: LaunchSpec = {},
+  opts: { browser?: TestBrowser; mutate?: (fields: Record<string, string>, nonce: string) => Promise<Record<string, string>> | Record<string, string>; loginMethod?: 'GET' | 'POST'; loginExtra?: Record<string, string> } = {},
+): Promise<LaunchResult> {
+  const { tool, emu } = stack;
+  const browser = opts.browser ?? new TestBrowser();
+  const login: Record<string, string> = {
+    iss: emu.issuer,
+    login_hint: emu.prepare(spec),
+    target_link_uri: `${tool.publicUrl}/lti/launch`,
+    client_id: emu.clientId,
+    lti_deployment_id: spec.deploymentId ?? emu.deploymentId,
+    ...opts.loginExtra,
+  };
+  const loginRes =
+    opts.loginMethod === 'POST'
+      ? await browser.request(`${tool.publicUrl}/lti/login`, { form: login })
+      : await browser.request(`${tool.publicUrl}/lti/login?${new URLSearchParams(login)}`);
+  if (loginRes.status !== 302) throw new Error(`login answered ${loginRes.status}: ${loginRes.body.slice(0, 300)}`);
+  const auth = await browser.request(loginRes.headers.get('location')!);
+  if (auth.status !== 200) throw new Error(`platform auth answered ${auth.status}: ${auth.body}`);
+  const form = parseForm(auth.body);
+  const authReq = emu.authRequests.at(-1)!;
+  const fields = opts.mutate ? await opts.mutate({ ...form.fields }, authReq.params.nonce!) : form.fields;
+  const response = await browser.request(form.action, { form: fields });
+  const location = response.headers.get('location') ?? '';
+  const sessionToken = response.status === 303 ? (new URL(location, tool.publicUrl).searchParams.get('session') ?? undefined) : undefined;
+  return { response, sessionToken, browser, state: authReq.params.state!, nonce: authReq.params.nonce! };
+}
