@@ -14,8 +14,9 @@ export interface LaunchStore {
 }
 
 /**
- * Insert-or-update by natural key, returning our row id. Portable: ON CONFLICT works on both
- * SQLite (≥3.24) and PostgreSQL, and the follow-up select reads the winner of any race.
+ * Insert-or-update by natural key, returning our row id in one statement. Portable:
+ * INSERT … ON CONFLICT … DO UPDATE … RETURNING works on SQLite (≥3.35) and PostgreSQL, and
+ * returns the existing row's id when another launch inserted it first.
  */
 async function upsert(
   trx: Db,
@@ -24,12 +25,12 @@ async function upsert(
   values: Record<string, unknown>,
   now: number,
 ): Promise<string> {
-  await trx(table)
+  const [row] = (await trx(table)
     .insert({ id: newId(), ...key, ...values, created_at: now, updated_at: now })
     .onConflict(Object.keys(key))
-    .merge({ ...values, updated_at: now });
-  const row = await trx(table).where(key).first('id');
-  return (row as { id: string }).id;
+    .merge({ ...values, updated_at: now })
+    .returning('id')) as Array<{ id: string }>;
+  return row!.id;
 }
 
 export function createLaunchStore(db: Db): LaunchStore {

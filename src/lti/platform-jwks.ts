@@ -9,6 +9,8 @@ const UNKNOWN_KID_TTL_MS = 60 * 1000;
 interface Entry {
   keys: JWK[];
   fetchedAt: number;
+  /** Imported keys by kid, so a launch does not re-import the same JWK. */
+  imported: Map<string, CryptoKey>;
 }
 
 /**
@@ -44,7 +46,12 @@ export class PlatformJwks {
       }
     }
     if (jwk.kty !== 'RSA') return null;
-    return (await importJWK({ ...jwk, alg: 'RS256' }, 'RS256')) as CryptoKey;
+    let key = entry.imported.get(kid);
+    if (!key) {
+      key = (await importJWK({ ...jwk, alg: 'RS256' }, 'RS256')) as CryptoKey;
+      entry.imported.set(kid, key);
+    }
+    return key;
   }
 
   forget(platformId: string): void {
@@ -57,7 +64,7 @@ export class PlatformJwks {
     const p = (async () => {
       const res = await httpRequest(platform.jwksUri, { headers: { accept: 'application/json' } }, this.fetchImpl);
       const body = res.status === 200 ? parseJson<JSONWebKeySet>(res, 'The platform JWKS') : { keys: [] };
-      const entry: Entry = { keys: Array.isArray(body.keys) ? body.keys : [], fetchedAt: this.clock.now() };
+      const entry: Entry = { keys: Array.isArray(body.keys) ? body.keys : [], fetchedAt: this.clock.now(), imported: new Map() };
       this.cache.set(platform.id, entry);
       return entry;
     })().finally(() => this.inflight.delete(platform.id));
