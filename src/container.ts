@@ -3,13 +3,16 @@ import type { Config } from './config.js';
 import type { Db } from './db/knex.js';
 import type { HttpFetch } from './http-client.js';
 import type { Logger } from './log.js';
+import { createAgsClient } from './lti/ags-client.js';
 import { IdTokenVerifier } from './lti/id-token-verifier.js';
 import { createLaunchService } from './lti/launch-service.js';
 import { createLaunchStore } from './lti/launch-store.js';
 import { createLoginService } from './lti/login-service.js';
 import { createLoginStateStore } from './lti/login-state-store.js';
+import { createNrpsClient } from './lti/nrps-client.js';
 import { PlatformJwks } from './lti/platform-jwks.js';
 import { createPlatformStore } from './lti/platform-store.js';
+import { ServiceTokens } from './lti/service-token.js';
 import { createToolKeyStore } from './lti/tool-key-store.js';
 import { ToolKeys } from './lti/tool-keys.js';
 import { createSpaceService } from './spaces/space-service.js';
@@ -45,8 +48,12 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
     clockSkewSeconds: config.clockSkewSeconds,
     sessionIdleSeconds: config.sessionIdleSeconds,
   });
+  // LTI Advantage services: one token cache per process, shared by NRPS and AGS.
+  const serviceTokens = new ServiceTokens({ keys, clock, fetch: fetchImpl });
+  const nrps = createNrpsClient(serviceTokens);
+  const ags = createAgsClient(serviceTokens, clock);
   const spaces = createSpaceService(createSpaceStore(db), clock);
-  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, spaces };
+  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, spaces };
 }
 
 export type Container = ReturnType<typeof createContainer>;
