@@ -2,7 +2,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import type { Container } from './container.js';
+import { configRouter } from './lti/config-router.js';
 import { ltiRouter } from './lti/lti-router.js';
+import { registrationRouter } from './lti/registration-router.js';
 import { spaceRouter } from './spaces/space-router.js';
 import { errorHandler } from './web/error-handler.js';
 import { NotFoundError } from './web/errors.js';
@@ -18,6 +20,8 @@ export function createApp(c: Container): Express {
   app.set('trust proxy', c.config.trustProxy);
   app.set('views', path.join(root, 'views'));
   app.set('view engine', 'ejs');
+  // Compile each template once; express only does this by default when NODE_ENV=production.
+  app.set('view cache', true);
   app.disable('x-powered-by');
 
   app.use(requestLog(c.log));
@@ -27,6 +31,8 @@ export function createApp(c: Container): Express {
   const session = requireSession(c.sessions, c.clock, c.config.sessionIdleSeconds);
   app.get('/', (_req, res) => res.render('home', { title: 'Threadline', publicUrl: c.config.publicUrl }));
   app.use(ltiRouter({ publicUrl: c.config.publicUrl, login: c.login, launch: c.launch, states: c.states, keys: c.keys, clock: c.clock, log: c.log }));
+  app.use(registrationRouter({ publicUrl: c.config.publicUrl, platforms: c.platforms, clock: c.clock, fetch: c.fetch, log: c.log }));
+  app.use(configRouter({ publicUrl: c.config.publicUrl }));
   app.use(spaceRouter({ publicUrl: c.config.publicUrl, spaces: c.spaces, keys: c.keys, clock: c.clock, session }));
 
   app.use(() => {
