@@ -24,10 +24,11 @@ export interface Tool extends RunningServer {
 }
 
 /** A real Threadline server on a fresh database and a free port. */
-export async function startTool(opts: { clock?: Clock; env?: Record<string, string> } = {}): Promise<Tool> {
+export async function startTool(opts: { clock?: Clock; env?: Record<string, string>; host?: string } = {}): Promise<Tool> {
   const db = await createTestDatabase();
   const port = await freePort();
-  const publicUrl = `http://127.0.0.1:${port}`;
+  // Browser tests use `localhost` so the tool is cross-site to the emulator's 127.0.0.1 course page.
+  const publicUrl = `http://${opts.host ?? '127.0.0.1'}:${port}`;
   const config = loadConfig({ PORT: String(port), PUBLIC_URL: publicUrl, DATABASE_URL: db.url, LOG_LEVEL: 'silent', ...opts.env });
   const running = await startServer(config, { clock: opts.clock, log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });
   return {
@@ -48,7 +49,7 @@ export interface Stack {
 }
 
 /** Tool + emulator, with the emulator registered (manually) as a platform and deployment. */
-export async function startStack(opts: { clock?: Clock } = {}): Promise<Stack> {
+export async function startStack(opts: { clock?: Clock; host?: string } = {}): Promise<Stack> {
   const tool = await startTool(opts);
   const emu = await PlatformEmulator.start({ toolUrl: tool.publicUrl });
   const c = tool.container;

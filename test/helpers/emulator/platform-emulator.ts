@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import { mountCoursePage } from './course-page.js';
 import { mountRegistration } from './registration.js';
 import { mountServices } from './services.js';
 
@@ -238,6 +239,7 @@ export class PlatformEmulator {
 
     mountServices(app, this);
     mountRegistration(app, this);
+    mountCoursePage(app, this);
   }
 
   async close(): Promise<void> {
