@@ -42,12 +42,12 @@ export function createApp(c: Container): Express {
   return app;
 }
 
-/** Registered platforms' origins, re-read at most every 30 s. */
+/** Registered platforms' origins, re-read at most every 5 s (a new registration can frame us almost at once). */
 function frameAncestorsFrom(c: Container): () => Promise<string[]> {
   let cached: string[] = [];
   let at = -Infinity;
   return async () => {
-    if (c.clock.now() - at < 30_000) return cached;
+    if (c.clock.now() - at < 5_000) return cached;
     const list = await c.platforms.list();
     cached = platformOrigins(list.flatMap((p) => [p.issuer, p.authEndpoint]));
     at = c.clock.now();

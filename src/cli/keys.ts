@@ -16,6 +16,11 @@ Rotate, wait until platforms have refreshed their copy of the JWKS (a day is ple
 the old key.`;
 
 function parse(argv: string[]) {
+  // Key ids are base64url JWK thumbprints and may begin with "-", which parseArgs would read as
+  // an option: after "retire", the next word is the kid, whatever it looks like.
+  if (argv[0] === 'retire' && argv.length === 2 && argv[1] !== '--help' && argv[1] !== '-h') {
+    return { values: { help: false }, positionals: argv };
+  }
   try {
     return parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (err) {

@@ -1,3 +1,4 @@
+import { createToolKeyStore } from '../../src/lti/tool-key-store.js';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
@@ -163,6 +164,15 @@ describe('command-line tools', () => {
       expect(r.code, r.stderr).to.equal(0);
       expect(await jwks()).to.deep.equal([active.kid]);
       expect((await tool.container.keys.list()).find((k) => k.kid === firstKid)?.status).to.equal('retired');
+    });
+
+    it('retires a kid that begins with "-" (thumbprints can), instead of reading it as an option', async () => {
+      const source = (await tool.container.keys.list())[0]!;
+      const dashed = '-dashed' + source.kid.slice(7);
+      await createToolKeyStore(tool.container.db).insert({ ...source, kid: dashed, status: 'published', publicJwk: { ...source.publicJwk, kid: dashed } });
+      const r = await keys('retire', dashed);
+      expect(r.code, r.stderr).to.equal(0);
+      expect((await tool.container.keys.list()).find((k) => k.kid === dashed)?.status).to.equal('retired');
     });
 
     it('never prints private key material', async () => {
