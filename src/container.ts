@@ -11,13 +11,13 @@ import { createLoginService } from './lti/login-service.js';
 import { createLoginStateStore } from './lti/login-state-store.js';
 import { createNrpsClient } from './lti/nrps-client.js';
 import { PlatformJwks } from './lti/platform-jwks.js';
-import { createPlatformStore } from './lti/platform-store.js';
+import { cachedPlatformStore, createPlatformStore } from './lti/platform-store.js';
 import { ServiceTokens } from './lti/service-token.js';
 import { createToolKeyStore } from './lti/tool-key-store.js';
 import { ToolKeys } from './lti/tool-keys.js';
 import { createSpaceService } from './spaces/space-service.js';
 import { createSpaceStore } from './spaces/space-store.js';
-import { createSessionStore } from './web/session-store.js';
+import { cachedSessionStore, createSessionStore } from './web/session-store.js';
 
 export interface ContainerDeps {
   config: Config;
@@ -30,9 +30,9 @@ export interface ContainerDeps {
 
 /** The one place that wires knex → stores → services. No I/O happens here. */
 export function createContainer({ config, db, log, clock, fetch: fetchImpl = fetch }: ContainerDeps) {
-  const platforms = createPlatformStore(db);
+  const platforms = cachedPlatformStore(createPlatformStore(db), () => clock.now());
   const states = createLoginStateStore(db);
-  const sessions = createSessionStore(db);
+  const sessions = cachedSessionStore(createSessionStore(db), () => clock.now());
   const keys = new ToolKeys(createToolKeyStore(db), clock);
   const jwks = new PlatformJwks(clock, fetchImpl);
   const verifier = new IdTokenVerifier(jwks, clock);

@@ -34,11 +34,12 @@ export function createDb(databaseUrl: string): Db {
     client: 'sqlite3',
     connection: { filename },
     useNullAsDefault: true,
-    // One writer at a time is SQLite's nature; a single connection avoids SQLITE_BUSY between
-    // our own pool members, while WAL keeps readers of other processes unblocked.
+    // WAL lets readers run beside the one writer, so a few connections let concurrent requests'
+    // reads overlap (each node-sqlite3 query is a thread-pool round trip); writers queue on
+    // SQLite's lock, waited out by busy_timeout.
     pool: {
       min: 1,
-      max: 1,
+      max: Number(process.env.SQLITE_POOL_SIZE ?? 4),
       afterCreate(conn: { run(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, conn: unknown) => void) {
         const pragmas = ['PRAGMA journal_mode = WAL', 'PRAGMA foreign_keys = ON', 'PRAGMA busy_timeout = 5000', 'PRAGMA synchronous = NORMAL'];
         const next = (i: number): void => {

@@ -73,6 +73,37 @@ interface DeploymentRow {
 }
 const depFromRow = (r: DeploymentRow): Deployment => ({ id: r.id, platformId: r.platform_id, deploymentId: r.deployment_id });
 
+/**
+ * Every launch reads its platform and deployment; caching them briefly saves two queries per
+ * launch. Writes through this store invalidate at once; changes made by another process (the
+ * CLI, another instance) are seen within `ttlMs`. Unknown ids are not cached, so a just-added
+ * deployment works on the next launch.
+ */
+export function cachedPlatformStore(inner: PlatformStore, now: () => number, ttlMs = 5_000): PlatformStore {
+  const cache = new Map<string, { at: number; value: unknown }>();
+  async function cached<T>(key: string, load: () => Promise<T | null>): Promise<T | null> {
+    const hit = cache.get(key);
+    if (hit && now() - hit.at < ttlMs) return hit.value as T;
+    const value = await load();
+    if (value !== null) cache.set(key, { at: now(), value });
+    return value;
+  }
+  const clear = <T>(v: T): T => {
+    cache.clear();
+    return v;
+  };
+  return {
+    ...inner,
+    findByIssuerAndClient: (issuer, clientId) => cached(`ic ${issuer} ${clientId}`, () => inner.findByIssuerAndClient(issuer, clientId)),
+    get: (id) => cached(`id ${id}`, () => inner.get(id)),
+    findDeployment: (platformId, deploymentId) => cached(`dep ${platformId} ${deploymentId}`, () => inner.findDeployment(platformId, deploymentId)),
+    upsert: async (p, at) => clear(await inner.upsert(p, at)),
+    remove: async (id) => clear(await inner.remove(id)),
+    addDeployment: async (platformId, deploymentId, at) => clear(await inner.addDeployment(platformId, deploymentId, at)),
+    removeDeployment: async (platformId, deploymentId) => clear(await inner.removeDeployment(platformId, deploymentId)),
+  };
+}
+
 export function createPlatformStore(db: Db): PlatformStore {
   const platforms = () => db<PlatformRow>('platforms');
   return {

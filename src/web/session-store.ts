@@ -60,3 +60,35 @@ export function createSessionStore(db: Db): SessionStore {
     },
   };
 }
+
+/**
+ * Sessions are read on every request and never change after the launch except for their
+ * expiry, so a short in-process cache saves a query per request. Bounded in size; a session
+ * another instance extended is at worst re-read after `ttlMs`.
+ */
+export function cachedSessionStore(inner: SessionStore, now: () => number, ttlMs = 30_000, maxEntries = 10_000): SessionStore {
+  const cache = new Map<string, { at: number; session: Session }>();
+  return {
+    ...inner,
+    async get(tokenHash) {
+      const hit = cache.get(tokenHash);
+      // An entry that looks expired is re-read: another instance may have extended it.
+      if (hit && now() - hit.at < ttlMs && hit.session.expiresAt >= now()) return hit.session;
+      const session = await inner.get(tokenHash);
+      if (session) {
+        if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
+        cache.set(tokenHash, { at: now(), session });
+      } else cache.delete(tokenHash);
+      return session;
+    },
+    async touch(tokenHash, expiresAt) {
+      await inner.touch(tokenHash, expiresAt);
+      const hit = cache.get(tokenHash);
+      if (hit) hit.session = { ...hit.session, expiresAt };
+    },
+    async purgeExpired(before) {
+      for (const [k, v] of cache) if (v.session.expiresAt < before) cache.delete(k);
+      return inner.purgeExpired(before);
+    },
+  };
+}
