@@ -47,6 +47,8 @@ export function requireSession(sessions: SessionStore, clock: Clock, idleSeconds
     // Sliding expiry, written at most once a minute to keep reads cheap.
     const expiresAt = now + idleSeconds * 1000;
     if (expiresAt - session.expiresAt > TOUCH_EVERY_MS) await sessions.touch(hash, expiresAt);
+    // Pages carry the session token in links and forms: never let a cache keep them.
+    res.set('Cache-Control', 'no-store');
     res.locals.session = session;
     res.locals.sessionToken = token;
     res.locals.launch = session.launch;
