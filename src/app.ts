@@ -42,12 +42,17 @@ export function createApp(c: Container): Express {
   return app;
 }
 
-/** Registered platforms' origins, re-read at most every 5 s (a new registration can frame us almost at once). */
+/**
+ * Registered platforms' origins, re-read at most every 5 s, and at once after a registration
+ * through this process (so the LMS that just registered us can frame its first launch).
+ */
 function frameAncestorsFrom(c: Container): () => Promise<string[]> {
   let cached: string[] = [];
   let at = -Infinity;
+  let seen = -1;
   return async () => {
-    if (c.clock.now() - at < 5_000) return cached;
+    if (c.clock.now() - at < 5_000 && seen === c.platforms.generation()) return cached;
+    seen = c.platforms.generation();
     const list = await c.platforms.list();
     cached = platformOrigins(list.flatMap((p) => [p.issuer, p.authEndpoint]));
     at = c.clock.now();

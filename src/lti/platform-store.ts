@@ -79,7 +79,7 @@ const depFromRow = (r: DeploymentRow): Deployment => ({ id: r.id, platformId: r.
  * CLI, another instance) are seen within `ttlMs`. Unknown ids are not cached, so a just-added
  * deployment works on the next launch.
  */
-export function cachedPlatformStore(inner: PlatformStore, now: () => number, ttlMs = 5_000): PlatformStore {
+export function cachedPlatformStore(inner: PlatformStore, now: () => number, ttlMs = 5_000): PlatformStore & { generation(): number } {
   const cache = new Map<string, { at: number; value: unknown }>();
   async function cached<T>(key: string, load: () => Promise<T | null>): Promise<T | null> {
     const hit = cache.get(key);
@@ -88,12 +88,16 @@ export function cachedPlatformStore(inner: PlatformStore, now: () => number, ttl
     if (value !== null) cache.set(key, { at: now(), value });
     return value;
   }
+  let generation = 0;
   const clear = <T>(v: T): T => {
     cache.clear();
+    generation++;
     return v;
   };
   return {
     ...inner,
+    /** Bumped by every write through this store, so derived caches know to refresh. */
+    generation: () => generation,
     findByIssuerAndClient: (issuer, clientId) => cached(`ic ${issuer} ${clientId}`, () => inner.findByIssuerAndClient(issuer, clientId)),
     get: (id) => cached(`id ${id}`, () => inner.get(id)),
     findDeployment: (platformId, deploymentId) => cached(`dep ${platformId} ${deploymentId}`, () => inner.findDeployment(platformId, deploymentId)),

@@ -10,6 +10,21 @@ const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot
  * answering only the tool's origin.
  */
 export function mountCoursePage(app: Express, emu: PlatformEmulator): void {
+  // The LMS admin page that opens the tool's Dynamic Registration URL in an iframe and waits for
+  // {subject: 'org.imsglobal.lti.close'} (Dynamic Registration §3.6).
+  app.get('/admin/register', (req, res) => {
+    const toolRegister = String(req.query.tool ?? '');
+    const url = `${toolRegister}?${new URLSearchParams({ openid_configuration: `${emu.url}/.well-known/openid-configuration`, registration_token: String(req.query.token ?? '') })}`;
+    res.type('html').send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Register a tool</title></head><body>
+<h1>Register an LTI Advantage tool</h1>
+<script>
+  window.closeMessages = [];
+  window.addEventListener('message', (ev) => { if (ev.data && ev.data.subject === 'org.imsglobal.lti.close') { window.closeMessages.push({ origin: ev.origin, data: ev.data }); } });
+</script>
+<iframe id="reg" title="Tool registration" width="800" height="600" src="${esc(url)}"></iframe>
+</body></html>`);
+  });
+
   app.get('/course/:hint', (req, res) => {
     const storage = req.query.storage === '1';
     const toolOrigin = new URL(emu.toolLaunchUrl).origin;
