@@ -6,6 +6,10 @@ import * as loginStates from './20261126000400_login_states.js';
 import * as launchEntities from './20261126000500_users_contexts_links.js';
 import * as sessions from './20261126000600_sessions.js';
 import * as spaces from './20261126000700_spaces.js';
+import * as threads from './20261127000100_threads.js';
+import * as posts from './20261127000200_posts.js';
+import * as postRevisions from './20261127000300_post_revisions.js';
+import * as xapiOutbox from './20261127090000_xapi_outbox.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -25,6 +29,10 @@ const migrations: Array<[string, Migration]> = [
   ['20261126000500_users_contexts_links', launchEntities],
   ['20261126000600_sessions', sessions],
   ['20261126000700_spaces', spaces],
+  ['20261127000100_threads', threads],
+  ['20261127000200_posts', posts],
+  ['20261127000300_post_revisions', postRevisions],
+  ['20261127090000_xapi_outbox', xapiOutbox],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

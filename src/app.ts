@@ -5,12 +5,14 @@ import type { Container } from './container.js';
 import { configRouter } from './lti/config-router.js';
 import { ltiRouter } from './lti/lti-router.js';
 import { registrationRouter } from './lti/registration-router.js';
+import { discussionRouter } from './discussion/discussion-router.js';
 import { spaceRouter } from './spaces/space-router.js';
 import { errorHandler } from './web/error-handler.js';
 import { NotFoundError } from './web/errors.js';
 import { requestLog } from './web/request-log.js';
 import { platformOrigins, securityHeaders } from './web/security-headers.js';
 import { requireSession } from './web/session.js';
+import { xapiRouter } from './xapi/xapi-router.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', fileURLToPath(import.meta.url).includes(`${path.sep}dist${path.sep}`) ? '..' : '.');
 
@@ -34,6 +36,8 @@ export function createApp(c: Container): Express {
   app.use(registrationRouter({ publicUrl: c.config.publicUrl, platforms: c.platforms, clock: c.clock, fetch: c.fetch, log: c.log }));
   app.use(configRouter({ publicUrl: c.config.publicUrl }));
   app.use(spaceRouter({ publicUrl: c.config.publicUrl, spaces: c.spaces, keys: c.keys, clock: c.clock, session }));
+  app.use(discussionRouter({ threads: c.threads, posts: c.posts, session }));
+  app.use(xapiRouter());
 
   app.use(() => {
     throw new NotFoundError('There is no page at this address.');

@@ -16,6 +16,23 @@ export interface Config {
   readonly clockSkewSeconds: number;
   /** Express `trust proxy` setting, for deployments behind a TLS-terminating proxy. */
   readonly trustProxy: boolean | number | string;
+  readonly xapi: XapiConfig;
+}
+
+export interface XapiConfig {
+  /** The external LRS statements are delivered to; null sends them only to the embedded LRS. */
+  readonly lrs: LrsConfig | null;
+  /** Statements per POST to the LRS. */
+  readonly batchSize: number;
+  /** Put learners' display names in `actor.name` (off: the LTI account alone identifies them). */
+  readonly actorNames: boolean;
+}
+
+export interface LrsConfig {
+  readonly endpoint: string;
+  readonly username: string | null;
+  /** Not enumerable, so it never appears when the config is logged, inspected or serialised. */
+  readonly password: string | null;
 }
 
 const boolOrHops = z
@@ -42,6 +59,15 @@ const schema = z.object({
   SESSION_IDLE_SECONDS: z.coerce.number().int().min(60).default(8 * 3600),
   CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(60),
   TRUST_PROXY: boolOrHops.default(false),
+  XAPI_LRS_ENDPOINT: z
+    .url({ protocol: /^https?$/, error: 'must be the LRS xAPI endpoint as an absolute http(s) URL, such as https://lrs.example.org/xapi/' })
+    .refine((v) => !URL.canParse(v) || (!new URL(v).username && !new URL(v).password), { message: 'must not contain credentials; use XAPI_LRS_USERNAME and XAPI_LRS_PASSWORD' })
+    .optional(),
+  XAPI_LRS_USERNAME: z.string().optional(),
+  // Never echoed: zod's messages for this field do not include the value.
+  XAPI_LRS_PASSWORD: z.string().optional(),
+  XAPI_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
+  XAPI_ACTOR_NAMES: z.enum(['true', 'false']).default('false'),
 });
 
 export class ConfigError extends Error {
@@ -59,6 +85,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const v = parsed.data;
+  if (!v.XAPI_LRS_ENDPOINT && (v.XAPI_LRS_USERNAME !== undefined || v.XAPI_LRS_PASSWORD !== undefined)) {
+    throw new ConfigError(['XAPI_LRS_ENDPOINT: must be set when XAPI_LRS_USERNAME or XAPI_LRS_PASSWORD is']);
+  }
+  if ((v.XAPI_LRS_USERNAME === undefined) !== (v.XAPI_LRS_PASSWORD === undefined)) {
+    throw new ConfigError(['XAPI_LRS_USERNAME / XAPI_LRS_PASSWORD: set both or neither']);
+  }
   const publicUrl = (v.PUBLIC_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, '');
   if (new URL(publicUrl).search || new URL(publicUrl).hash) {
     throw new ConfigError(['PUBLIC_URL: must not contain a query or fragment']);
@@ -71,5 +103,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionIdleSeconds: v.SESSION_IDLE_SECONDS,
     clockSkewSeconds: v.CLOCK_SKEW_SECONDS,
     trustProxy: v.TRUST_PROXY,
+    xapi: Object.freeze({
+      lrs: v.XAPI_LRS_ENDPOINT ? lrsConfig(v.XAPI_LRS_ENDPOINT, v.XAPI_LRS_USERNAME ?? null, v.XAPI_LRS_PASSWORD ?? null) : null,
+      batchSize: v.XAPI_BATCH_SIZE,
+      actorNames: v.XAPI_ACTOR_NAMES === 'true',
+    }),
   });
+}
+
+function lrsConfig(endpoint: string, username: string | null, password: string | null): LrsConfig {
+  const lrs = { endpoint, username } as { endpoint: string; username: string | null; password: string | null };
+  Object.defineProperty(lrs, 'password', { value: password, enumerable: false });
+  return Object.freeze(lrs);
 }

@@ -15,9 +15,15 @@ import { cachedPlatformStore, createPlatformStore } from './lti/platform-store.j
 import { ServiceTokens } from './lti/service-token.js';
 import { createToolKeyStore } from './lti/tool-key-store.js';
 import { ToolKeys } from './lti/tool-keys.js';
+import { createPostService } from './discussion/post-service.js';
+import { createPostStore } from './discussion/post-store.js';
+import { createThreadService } from './discussion/thread-service.js';
+import { createThreadStore } from './discussion/thread-store.js';
 import { createSpaceService } from './spaces/space-service.js';
 import { createSpaceStore } from './spaces/space-store.js';
 import { cachedSessionStore, createSessionStore } from './web/session-store.js';
+import { createLrsSender, type LrsTarget } from './xapi/lrs-sender.js';
+import { createOutboxStore, EMBEDDED_LRS_ID } from './xapi/outbox-store.js';
 
 export interface ContainerDeps {
   config: Config;
@@ -36,6 +42,14 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
   const keys = new ToolKeys(createToolKeyStore(db), clock);
   const jwks = new PlatformJwks(clock, fetchImpl);
   const verifier = new IdTokenVerifier(jwks, clock);
+  // xAPI: statements go to the outbox in the act's transaction; the sender (started by server.ts)
+  // delivers them to the configured LRS. With none configured they wait for the embedded LRS.
+  const lrsTargets: LrsTarget[] = config.xapi.lrs
+    ? [{ id: 'primary', endpoint: config.xapi.lrs.endpoint, username: config.xapi.lrs.username, password: config.xapi.lrs.password }]
+    : [];
+  const outbox = createOutboxStore(db, { clock, targets: lrsTargets.length ? lrsTargets.map((t) => t.id) : [EMBEDDED_LRS_ID] });
+  const xapiSender = createLrsSender({ outbox, targets: lrsTargets, fetch: fetchImpl, clock, log, batchSize: config.xapi.batchSize });
+  const statements = { publicUrl: config.publicUrl, actorNames: config.xapi.actorNames };
   const login = createLoginService({ platforms, states, clock, publicUrl: config.publicUrl });
   const launch = createLaunchService({
     states,
@@ -47,13 +61,18 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
     publicUrl: config.publicUrl,
     clockSkewSeconds: config.clockSkewSeconds,
     sessionIdleSeconds: config.sessionIdleSeconds,
+    xapi: { outbox, statements },
   });
   // LTI Advantage services: one token cache per process, shared by NRPS and AGS.
   const serviceTokens = new ServiceTokens({ keys, clock, fetch: fetchImpl });
   const nrps = createNrpsClient(serviceTokens);
   const ags = createAgsClient(serviceTokens, clock);
   const spaces = createSpaceService(createSpaceStore(db), clock);
-  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, spaces };
+  // Discussion: threads and posts in a space; every lookup is scoped by the launch's course.
+  const discussion = { spaces: createSpaceStore(db), threads: createThreadStore(db), posts: createPostStore(db), clock };
+  const threads = createThreadService(discussion);
+  const posts = createPostService(discussion);
+  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, spaces, threads, posts, outbox, xapiSender, statements };
 }
 
 export type Container = ReturnType<typeof createContainer>;

@@ -8,6 +8,9 @@ import { createDb, migrateLatest } from './db/knex.js';
 import type { HttpFetch } from './http-client.js';
 import { createLogger, type Logger } from './log.js';
 
+/** How often the xAPI sender looks for statements to deliver. */
+const XAPI_SEND_INTERVAL_MS = 1_000;
+
 export interface RunningServer {
   container: Container;
   server: Server;
@@ -32,6 +35,7 @@ export async function startServer(config: Config, opts: { log?: Logger; clock?: 
     Promise.all([container.states.purgeExpired(now - 60_000), container.sessions.purgeExpired(now)]).catch((err: unknown) => log.warn({ err }, 'purge failed'));
   }, 5 * 60_000);
   purge.unref();
+  container.xapiSender.start(XAPI_SEND_INTERVAL_MS);
   const port = (server.address() as AddressInfo).port;
   return {
     container,
@@ -39,6 +43,8 @@ export async function startServer(config: Config, opts: { log?: Logger; clock?: 
     url: `http://127.0.0.1:${port}`,
     async close() {
       clearInterval(purge);
+      // Before the database goes: ends the batch in flight and releases this worker's claims.
+      await container.xapiSender.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

@@ -1,6 +1,8 @@
 import type { Clock } from '../clock.js';
 import { randomToken, safeEqual, sha256 } from '../ids.js';
 import type { SessionStore } from '../web/session-store.js';
+import type { OutboxStore } from '../xapi/outbox-store.js';
+import { buildStatement, type StatementBuilderOptions } from '../xapi/statement-builder.js';
 import type { IdTokenVerifier } from './id-token-verifier.js';
 import { parseLaunchClaims, type LaunchClaims } from './launch-claims.js';
 import type { LaunchContext } from './launch-context.js';
@@ -33,6 +35,8 @@ export interface LaunchServiceDeps {
   publicUrl: string;
   clockSkewSeconds: number;
   sessionIdleSeconds: number;
+  /** Where the `launched` statement goes; without it no statement is recorded. */
+  xapi?: { outbox: Pick<OutboxStore, 'enqueue'>; statements: StatementBuilderOptions };
 }
 
 export function createLaunchService(deps: LaunchServiceDeps) {
@@ -78,7 +82,25 @@ export function createLaunchService(deps: LaunchServiceDeps) {
           `An administrator can add it with: npm run platform -- deployment add --issuer '${platform.issuer}' --client-id '${platform.clientId}' --deployment-id '${claims.deploymentId}'`,
         );
       }
-      const rows = await deps.launches.record(platform.id, deployment.id, claims, now);
+      const xapi = deps.xapi;
+      const rows = await deps.launches.record(
+        platform.id,
+        deployment.id,
+        claims,
+        now,
+        xapi &&
+          (async (trx, written) => {
+            // The statement is queued in the launch's own transaction: no launch without its
+            // statement, no statement for a launch that rolled back.
+            const l = toLaunchContext(platform, deployment, claims, written, now);
+            // Only a named user's resource-link launch is a learning act; anonymous and deep-linking
+            // launches have no actor or nothing launched.
+            if (!l.user || !l.context || !l.resourceLink || l.messageType !== 'LtiResourceLinkRequest') return;
+            // The login state is single-use, so it identifies this launch: its statement id is stable.
+            const statement = buildStatement({ kind: 'launched', id: state.state, at: now }, { ...l, user: l.user }, xapi.statements);
+            await xapi.outbox.enqueue(trx, [statement]);
+          }),
+      );
       const launch = toLaunchContext(platform, deployment, claims, rows, now);
       const sessionToken = randomToken(32);
       await deps.sessions.insert({

@@ -8,9 +8,15 @@ export interface LaunchRows {
   resourceLinkId: string | null;
 }
 
+/** Runs inside the launch's transaction, after its rows are written (e.g. to queue its xAPI statement). */
+export type InLaunchTransaction = (trx: Db, rows: LaunchRows) => Promise<void>;
+
 export interface LaunchStore {
-  /** Upserts the user, context, resource link and enrolment a launch names; one transaction. */
-  record(platformId: string, deploymentRowId: string, claims: LaunchClaims, now: number): Promise<LaunchRows>;
+  /**
+   * Upserts the user, context, resource link and enrolment a launch names; one transaction.
+   * `also` joins that transaction, so what it writes commits or rolls back with the launch.
+   */
+  record(platformId: string, deploymentRowId: string, claims: LaunchClaims, now: number, also?: InLaunchTransaction): Promise<LaunchRows>;
 }
 
 /**
@@ -35,7 +41,7 @@ async function upsert(
 
 export function createLaunchStore(db: Db): LaunchStore {
   return {
-    async record(platformId, deploymentRowId, claims, now) {
+    async record(platformId, deploymentRowId, claims, now, also) {
       return db.transaction(async (trx) => {
         let userId: string | null = null;
         if (claims.sub) {
@@ -75,7 +81,9 @@ export function createLaunchStore(db: Db): LaunchStore {
               .merge({ roles: JSON.stringify(claims.roles.raw), last_launch_at: now });
           }
         }
-        return { userId, contextId, resourceLinkId };
+        const rows = { userId, contextId, resourceLinkId };
+        if (also) await also(trx, rows);
+        return rows;
       });
     },
   };

@@ -10,6 +10,7 @@ import { requireCsrf, withSession } from '../web/session.js';
 import type { RequestHandler } from 'express';
 import { parseSpaceInput, timeZones, type FieldErrors } from './space-input.js';
 import { SPACE_CUSTOM_PARAM, type SpaceService } from './space-service.js';
+import type { Space } from './space-store.js';
 
 export interface SpaceRouterDeps {
   publicUrl: string;
@@ -20,6 +21,12 @@ export interface SpaceRouterDeps {
 }
 
 const KIND_LABEL = { prep: 'Pre-course prep', post_event: 'Post-event discussion' } as const;
+
+/** How a space introduces itself at the top of its pages: its kind and, if set, the event time. */
+export function describeSpace(space: Space, locale: string): { kindLabel: string; when: string | null } {
+  const when = space.eventAt ? DateTime.fromMillis(space.eventAt, { zone: space.timeZone }).setLocale(locale).toLocaleString(DateTime.DATETIME_FULL) : null;
+  return { kindLabel: KIND_LABEL[space.kind], when };
+}
 
 export function spaceRouter(deps: SpaceRouterDeps): Router {
   const r = Router();
@@ -86,12 +93,7 @@ export function spaceRouter(deps: SpaceRouterDeps): Router {
     res.render('lti/deep-link-return', { title: 'Returning to your course', returnUrl: launch.deepLinking!.returnUrl, jwt });
   });
 
-  r.get('/spaces/:id', s, async (req, res) => {
-    const launch = res.locals.launch!;
-    const space = await deps.spaces.get(launch, String(req.params.id));
-    const when = space.eventAt ? DateTime.fromMillis(space.eventAt, { zone: space.timeZone }).setLocale(launch.locale).toLocaleString(DateTime.DATETIME_FULL) : null;
-    res.render('spaces/space', { title: space.title, space, kindLabel: KIND_LABEL[space.kind], when, launch });
-  });
+  // GET /spaces/:id, the space page, is the thread list: see discussion/discussion-router.ts.
 
   return r;
 }

@@ -49,7 +49,7 @@ export interface Stack {
 }
 
 /** Tool + emulator, with the emulator registered (manually) as a platform and deployment. */
-export async function startStack(opts: { clock?: Clock; host?: string } = {}): Promise<Stack> {
+export async function startStack(opts: { clock?: Clock; host?: string; env?: Record<string, string> } = {}): Promise<Stack> {
   const tool = await startTool(opts);
   const emu = await PlatformEmulator.start({ toolUrl: tool.publicUrl });
   const c = tool.container;

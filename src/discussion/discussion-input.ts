@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { THREAD_KINDS, type ThreadKind } from './discussion-model.js';
+
+export const TITLE_MAX = 200;
+export const BODY_MAX = 20_000;
+
+/** What a user typed, as strings, so a refused form comes back exactly as it was sent. */
+export type FormValues<F extends string> = Partial<Record<F, string>>;
+export type FieldErrors<F extends string> = Partial<Record<F, string>>;
+
+export type Parsed<T, F extends string> =
+  | { ok: true; value: T }
+  /** 413 when the body is over the limit (the message says by how much), 400 otherwise. */
+  | { ok: false; status: 400 | 413; errors: FieldErrors<F>; values: FormValues<F> };
+
+export interface ThreadInput {
+  title: string;
+  kind: ThreadKind;
+  body: string;
+}
+export type ThreadField = 'title' | 'kind' | 'body';
+
+export interface ReplyInput {
+  body: string;
+  parentPostId: string | null;
+}
+export type ReplyField = 'body' | 'parent_post_id';
+
+export interface EditInput {
+  body: string;
+  /** Only for an opening post, whose edit form also has the thread title. */
+  title: string | null;
+}
+export type EditField = 'title' | 'body';
+
+// Browsers send textarea line breaks as CRLF but count them as one character for maxlength.
+// Control characters other than tab and newline carry no meaning in a post, and PostgreSQL
+// refuses NUL in text outright: they are dropped.
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+const text = z.preprocess((v) => (typeof v === 'string' ? v.replace(/\r\n?/g, '\n').replace(CONTROL, '') : v), z.string({ error: 'This field is missing.' }));
+
+// A title is one line: runs of whitespace (newlines, tabs) become one space.
+const title = text
+  .transform((s) => s.replace(/\s+/g, ' ').trim())
+  .pipe(z.string().min(1, 'Give the thread a title.').max(TITLE_MAX, `Keep the title to ${TITLE_MAX} characters or fewer.`));
+
+const body = text.pipe(
+  z
+    .string()
+    .refine((s) => s.trim().length > 0, 'Write something first.')
+    .pipe(z.string().max(BODY_MAX, { error: (i) => `Posts can be up to ${BODY_MAX.toLocaleString('en')} characters; this one has ${(i.input as string).length.toLocaleString('en')}. Shorten it and post again.` })),
+);
+
+const threadSchema = z.object({
+  title,
+  kind: z.enum(THREAD_KINDS, { error: 'Choose a discussion or a question.' }).default('discussion'),
+  body,
+});
+
+const replySchema = z.object({
+  body,
+  parent_post_id: z
+    .string()
+    .trim()
+    .max(36)
+    .optional()
+    .transform((v) => v || null),
+});
+
+function fail<F extends string>(error: z.ZodError, raw: Record<string, unknown>, fields: readonly F[]): Parsed<never, F> {
+  const errors: FieldErrors<F> = {};
+  let tooLarge = false;
+  for (const i of error.issues) {
+    const f = i.path[0] as F;
+    errors[f] ??= i.message;
+    if (f === 'body' && i.code === 'too_big') tooLarge = true;
+  }
+  const values: FormValues<F> = {};
+  for (const f of fields) if (typeof raw[f] === 'string') values[f] = raw[f];
+  return { ok: false, status: tooLarge ? 413 : 400, errors, values };
+}
+
+export function parseThreadInput(raw: Record<string, unknown>): Parsed<ThreadInput, ThreadField> {
+  const r = threadSchema.safeParse(raw);
+  return r.success ? { ok: true, value: r.data } : fail(r.error, raw, ['title', 'kind', 'body']);
+}
+
+export function parseReplyInput(raw: Record<string, unknown>): Parsed<ReplyInput, ReplyField> {
+  const r = replySchema.safeParse(raw);
+  return r.success ? { ok: true, value: { body: r.data.body, parentPostId: r.data.parent_post_id } } : fail(r.error, raw, ['body', 'parent_post_id']);
+}
+
+export function parseEditInput(raw: Record<string, unknown>, withTitle: boolean): Parsed<EditInput, EditField> {
+  if (withTitle) {
+    const r = z.object({ title, body }).safeParse(raw);
+    return r.success ? { ok: true, value: { body: r.data.body, title: r.data.title } } : fail(r.error, raw, ['title', 'body']);
+  }
+  const r = z.object({ body }).safeParse(raw);
+  return r.success ? { ok: true, value: { body: r.data.body, title: null } } : fail(r.error, raw, ['body']);
+}

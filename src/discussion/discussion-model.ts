@@ -1,0 +1,69 @@
+/** The discussion domain as stores return it: plain data, epoch-ms times, our own row ids. */
+
+export const THREAD_KINDS = ['discussion', 'question'] as const;
+export type ThreadKind = (typeof THREAD_KINDS)[number];
+
+export type ThreadSort = 'active' | 'newest';
+
+export interface Thread {
+  id: string;
+  spaceId: string;
+  authorId: string | null;
+  /** The author's name as the platform last sent it; null when it never did (or the user is gone). */
+  authorName: string | null;
+  title: string;
+  kind: ThreadKind;
+  pinned: boolean;
+  locked: boolean;
+  /** Replies ever posted (tombstones included, so the count matches what the page lists). */
+  replyCount: number;
+  createdAt: number;
+  updatedAt: number;
+  lastActivityAt: number;
+}
+
+/** A thread in a space's list, with what the list needs to know about its opening post. */
+export interface ThreadListItem extends Thread {
+  openingHidden: boolean;
+  openingDeleted: boolean;
+}
+
+export interface Post {
+  id: string;
+  threadId: string;
+  /** Null only for the opening post. */
+  parentId: string | null;
+  /** The depth-1 reply this post hangs under (itself at depth 1); null for the opening post. */
+  branchId: string | null;
+  /** 0 for the opening post, 1 for a reply to it, 2 for a reply to a reply… */
+  depth: number;
+  authorId: string | null;
+  authorName: string | null;
+  bodyMarkdown: string;
+  bodyHtml: string;
+  renderVersion: number;
+  createdAt: number;
+  editedAt: number | null;
+  deletedAt: number | null;
+  hiddenAt: number | null;
+  hiddenBy: string | null;
+}
+
+/** A version a post had before an edit replaced it. */
+export interface PostRevision {
+  id: string;
+  postId: string;
+  /** The thread title then, for an opening post. */
+  title: string | null;
+  bodyMarkdown: string;
+  writtenAt: number;
+  replacedAt: number;
+  replacedBy: string | null;
+}
+
+/** Markdown with its sanitized HTML, as the renderer made it. */
+export interface RenderedBody {
+  bodyMarkdown: string;
+  bodyHtml: string;
+  renderVersion: number;
+}

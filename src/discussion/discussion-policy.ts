@@ -1,0 +1,74 @@
+import { isStaff } from '../lti/claims.js';
+import type { LaunchContext } from '../lti/launch-context.js';
+import { AppError, ForbiddenError, NotFoundError } from '../web/errors.js';
+import type { Post, Thread } from './discussion-model.js';
+
+/**
+ * Who is asking, reduced from the launch to what discussion rules need. Every lookup is scoped
+ * by `contextId`, so nothing from another course (or deployment, or platform: context rows are
+ * per deployment) can be read or changed.
+ */
+export interface Viewer {
+  contextId: string;
+  /** Null for an anonymous launch, which may read but never write. */
+  userId: string | null;
+  /** Instructor, TA or admin (lti/claims isStaff): moderates, as well as taking part. */
+  staff: boolean;
+  locale: string;
+}
+
+export function viewerOf(launch: LaunchContext): Viewer {
+  // Without a course there is no space to find: the same 404 an unknown id gets.
+  if (!launch.context) throw new NotFoundError('Discussions belong to a course. Open Threadline from a link inside one.');
+  return { contextId: launch.context.id, userId: launch.user?.id ?? null, staff: isStaff(launch.roles), locale: launch.locale };
+}
+
+export function requireUser(v: Viewer): string {
+  if (!v.userId) throw new ForbiddenError('anonymous', 'Your course shares no identity with Threadline, so you can read but not post.', 'Ask your LMS administrator to let this tool receive user ids.');
+  return v.userId;
+}
+
+export function requireStaff(v: Viewer): void {
+  if (!v.staff) throw new ForbiddenError('forbidden_role', 'Only instructors and teaching assistants can moderate discussions.');
+}
+
+export type PostState = 'visible' | 'deleted' | 'hidden';
+
+export const postState = (p: Pick<Post, 'deletedAt' | 'hiddenAt'>): PostState => (p.deletedAt !== null ? 'deleted' : p.hiddenAt !== null ? 'hidden' : 'visible');
+
+const isAuthor = (v: Viewer, p: Pick<Post, 'authorId'>): boolean => v.userId !== null && p.authorId === v.userId;
+
+/** A hidden post's words stay visible to staff (to review and restore), no one else. */
+export const canSeeContent = (v: Viewer, p: Post): boolean => postState(p) === 'visible' || (postState(p) === 'hidden' && v.staff);
+
+/** Locked threads take replies from staff only; nobody answers a deleted or hidden post. */
+export const canReply = (v: Viewer, t: Thread, parent: Post): boolean => v.userId !== null && (!t.locked || v.staff) && postState(parent) === 'visible';
+
+/** Own posts only, while they are visible and the thread is open (staff may edit their own in a locked one). */
+export const canEdit = (v: Viewer, t: Thread, p: Post): boolean => isAuthor(v, p) && postState(p) === 'visible' && (!t.locked || v.staff);
+
+/** Own posts only; a hidden post can still be deleted by its author. */
+export const canDelete = (v: Viewer, p: Post): boolean => isAuthor(v, p) && p.deletedAt === null;
+
+export const canHide = (v: Viewer, p: Post): boolean => v.staff && postState(p) === 'visible';
+export const canRestore = (v: Viewer, p: Post): boolean => v.staff && postState(p) === 'hidden';
+export const canSeeHistory = (v: Viewer, p: Post): boolean => v.staff && p.deletedAt === null && p.editedAt !== null;
+
+export function assertCanReply(v: Viewer, t: Thread, parent: Post): void {
+  requireUser(v);
+  if (t.locked && !v.staff) throw new ForbiddenError('thread_locked', 'This thread is locked: it takes no new replies.');
+  if (postState(parent) !== 'visible') throw new AppError(409, 'post_unavailable', 'That post was deleted or hidden, so it takes no replies.', 'Reply to the thread instead.');
+}
+
+export function assertCanEdit(v: Viewer, t: Thread, p: Post): void {
+  requireUser(v);
+  if (!isAuthor(v, p)) throw new ForbiddenError('not_author', 'You can only edit your own posts.');
+  if (postState(p) !== 'visible') throw new AppError(409, 'post_unavailable', 'This post was deleted or hidden, so it can no longer be edited.');
+  if (t.locked && !v.staff) throw new ForbiddenError('thread_locked', 'This thread is locked: its posts can no longer be edited.');
+}
+
+export function assertCanDelete(v: Viewer, p: Post): void {
+  requireUser(v);
+  if (!isAuthor(v, p)) throw new ForbiddenError('not_author', 'You can only delete your own posts.');
+  if (p.deletedAt !== null) throw new AppError(409, 'post_unavailable', 'This post was already deleted.');
+}

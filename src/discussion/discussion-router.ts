@@ -1,0 +1,160 @@
+import express, { Router, type RequestHandler, type Response } from 'express';
+import { z } from 'zod';
+import { describeSpace } from '../spaces/space-router.js';
+import type { Space } from '../spaces/space-store.js';
+import { requireCsrf, withSession } from '../web/session.js';
+import { plural, timeFormatter, usableLocale } from './discussion-format.js';
+import { BODY_MAX, parseEditInput, parseReplyInput, parseThreadInput, TITLE_MAX, type FieldErrors, type FormValues } from './discussion-input.js';
+import type { PostLocation, PostService } from './post-service.js';
+import type { ThreadService } from './thread-service.js';
+
+export interface DiscussionRouterDeps {
+  threads: ThreadService;
+  posts: PostService;
+  session: RequestHandler;
+}
+
+// Query strings are input too: anything malformed falls back to the default page.
+const listQuery = z.object({
+  sort: z.enum(['active', 'newest']).catch('active'),
+  page: z.coerce.number().int().min(1).max(100_000).catch(1),
+});
+const threadQuery = z.object({
+  page: z.coerce.number().int().min(1).max(100_000).catch(1),
+  focus: z.string().max(64).optional().catch(undefined),
+});
+
+const id = (v: unknown): string => String(v);
+
+/**
+ * Discussion pages: a space's thread list, threads with nested replies, and the post actions.
+ * Turns HTTP into plain arguments for the thread and post services and their answers into pages;
+ * every page works without JavaScript (public/js/discussion.js only adds conveniences).
+ */
+export function discussionRouter(deps: DiscussionRouterDeps): Router {
+  const r = Router();
+  // A post may hold 20,000 characters, up to 9 bytes each once percent-encoded; bigger bodies
+  // than this are refused by the parser (413) before we could give the text back.
+  const form = express.urlencoded({ extended: false, limit: '512kb' });
+  const s = deps.session;
+  const post = [form, s, requireCsrf] as const;
+
+  /** Locals every discussion page uses: session-carrying links and time formatting. */
+  function pageLocals(res: Response, space: Space) {
+    const launch = res.locals.launch!;
+    const token = res.locals.sessionToken!;
+    const locale = usableLocale(launch.locale);
+    return {
+      launch,
+      space,
+      ...describeSpace(space, locale),
+      link: (path: string) => withSession(path, token),
+      time: timeFormatter(space.timeZone, locale),
+      plural,
+      limits: { title: TITLE_MAX, body: BODY_MAX },
+    };
+  }
+
+  function redirectTo(res: Response, loc: PostLocation): void {
+    const q = new URLSearchParams({ page: String(loc.page) });
+    if (loc.focusId) q.set('focus', loc.focusId);
+    // The fragment goes after the session parameter, or it would swallow it.
+    res.redirect(303, `${withSession(`/threads/${loc.threadId}?${q.toString()}`, res.locals.sessionToken!)}#post-${loc.postId}`);
+  }
+
+  // The space page: its threads, pinned first, then most active or newest.
+  r.get('/spaces/:id', s, async (req, res) => {
+    const q = listQuery.parse(req.query);
+    const page = await deps.threads.list(res.locals.launch!, id(req.params.id), q);
+    res.render('spaces/space', { ...pageLocals(res, page.space), title: page.space.title, ...page });
+  });
+
+  r.get('/spaces/:id/threads/new', s, async (req, res) => {
+    const space = await deps.threads.spaceForNewThread(res.locals.launch!, id(req.params.id));
+    res.render('discussion/new-thread', { ...pageLocals(res, space), title: `New thread · ${space.title}`, values: { kind: 'discussion' }, errors: {} });
+  });
+
+  r.post('/spaces/:id/threads', ...post, async (req, res) => {
+    const launch = res.locals.launch!;
+    const parsed = parseThreadInput(req.body as Record<string, unknown>);
+    if (!parsed.ok) {
+      const space = await deps.threads.spaceForNewThread(launch, id(req.params.id));
+      return res.status(parsed.status).render('discussion/new-thread', { ...pageLocals(res, space), title: `New thread · ${space.title}`, values: parsed.values, errors: parsed.errors });
+    }
+    const thread = await deps.threads.create(launch, id(req.params.id), parsed.value);
+    res.redirect(303, withSession(`/threads/${thread.id}`, res.locals.sessionToken!));
+  });
+
+  r.get('/threads/:id', s, async (req, res) => {
+    const q = threadQuery.parse(req.query);
+    const view = await deps.threads.view(res.locals.launch!, id(req.params.id), { page: q.page, focusId: q.focus ?? null });
+    res.render('discussion/thread', { ...pageLocals(res, view.space), title: view.thread.displayTitle ?? 'Hidden thread', ...view });
+  });
+
+  r.post('/threads/:id/replies', ...post, async (req, res) => {
+    const launch = res.locals.launch!;
+    const threadId = id(req.params.id);
+    const parsed = parseReplyInput(req.body as Record<string, unknown>);
+    if (!parsed.ok) {
+      const parentId = typeof parsed.values.parent_post_id === 'string' && parsed.values.parent_post_id ? parsed.values.parent_post_id : null;
+      const ctx = await deps.posts.replyContext(launch, threadId, parentId);
+      return res.status(parsed.status).render('discussion/reply', { ...pageLocals(res, ctx.space), title: `Reply · ${ctx.thread.title}`, ...ctx, values: parsed.values, errors: parsed.errors });
+    }
+    const { location } = await deps.posts.reply(launch, threadId, parsed.value);
+    redirectTo(res, location);
+  });
+
+  for (const [action, flag, value] of [
+    ['pin', 'pinned', true],
+    ['unpin', 'pinned', false],
+    ['lock', 'locked', true],
+    ['unlock', 'locked', false],
+  ] as const) {
+    r.post(`/threads/:id/${action}`, ...post, async (req, res) => {
+      const launch = res.locals.launch!;
+      const thread = flag === 'pinned' ? await deps.threads.setPinned(launch, id(req.params.id), value) : await deps.threads.setLocked(launch, id(req.params.id), value);
+      res.redirect(303, withSession(`/threads/${thread.id}`, res.locals.sessionToken!));
+    });
+  }
+
+  // A post's permanent address: wherever it is shown now.
+  r.get('/posts/:id', s, async (req, res) => {
+    redirectTo(res, await deps.posts.locate(res.locals.launch!, id(req.params.id)));
+  });
+
+  r.get('/posts/:id/edit', s, async (req, res) => {
+    const ctx = await deps.posts.forEdit(res.locals.launch!, id(req.params.id));
+    const values: FormValues<'title' | 'body'> = { body: ctx.post.bodyMarkdown, ...(ctx.isOpening ? { title: ctx.thread.title } : {}) };
+    res.render('discussion/edit', { ...pageLocals(res, ctx.space), title: `Edit post · ${ctx.thread.title}`, ...ctx, values, errors: {} satisfies FieldErrors<'title' | 'body'> });
+  });
+
+  r.post('/posts/:id/edit', ...post, async (req, res) => {
+    const launch = res.locals.launch!;
+    const postId = id(req.params.id);
+    const ctx = await deps.posts.forEdit(launch, postId);
+    const parsed = parseEditInput(req.body as Record<string, unknown>, ctx.isOpening);
+    if (!parsed.ok) {
+      return res.status(parsed.status).render('discussion/edit', { ...pageLocals(res, ctx.space), title: `Edit post · ${ctx.thread.title}`, ...ctx, values: parsed.values, errors: parsed.errors });
+    }
+    redirectTo(res, await deps.posts.edit(launch, postId, parsed.value));
+  });
+
+  r.get('/posts/:id/history', s, async (req, res) => {
+    const h = await deps.posts.history(res.locals.launch!, id(req.params.id));
+    res.render('discussion/history', { ...pageLocals(res, h.space), title: `Edit history · ${h.thread.title}`, ...h });
+  });
+
+  r.post('/posts/:id/delete', ...post, async (req, res) => {
+    redirectTo(res, await deps.posts.remove(res.locals.launch!, id(req.params.id)));
+  });
+
+  r.post('/posts/:id/hide', ...post, async (req, res) => {
+    redirectTo(res, await deps.posts.setHidden(res.locals.launch!, id(req.params.id), true));
+  });
+
+  r.post('/posts/:id/restore', ...post, async (req, res) => {
+    redirectTo(res, await deps.posts.setHidden(res.locals.launch!, id(req.params.id), false));
+  });
+
+  return r;
+}

@@ -1,0 +1,154 @@
+import type { LaunchContext } from '../lti/launch-context.js';
+import type { Space } from '../spaces/space-store.js';
+import { AppError, NotFoundError } from '../web/errors.js';
+import type { Post, PostRevision, Thread } from './discussion-model.js';
+import type { EditInput, ReplyInput } from './discussion-input.js';
+import { assertCanDelete, assertCanEdit, assertCanReply, canSeeHistory, requireStaff, requireUser, viewerOf, type Viewer } from './discussion-policy.js';
+import { RENDER_VERSION, renderMarkdown } from './markdown.js';
+import { postView, VISIBLE_LEVELS, type PostView } from './post-view.js';
+import { DEFAULT_PAGE_SIZE, loadThread, type DiscussionDeps } from './thread-service.js';
+
+/**
+ * Nesting stops here: a reply to a post this deep becomes its sibling. Keeps trees (and "show
+ * more" chains) bounded whatever a client sends.
+ */
+export const MAX_DEPTH = 24;
+
+/** Where a post is shown: a page of its thread, or (below the visible levels) under `focusId`. */
+export interface PostLocation {
+  threadId: string;
+  postId: string;
+  page: number;
+  focusId: string | null;
+}
+
+export interface PostContext {
+  space: Space;
+  thread: Thread;
+  post: Post;
+  view: PostView;
+  isOpening: boolean;
+}
+
+export interface RevisionView {
+  id: string;
+  title: string | null;
+  html: string;
+  writtenAt: number;
+  replacedAt: number;
+}
+
+export function createPostService(deps: DiscussionDeps) {
+  const size = deps.pageSize ?? DEFAULT_PAGE_SIZE;
+
+  /** Post + thread + space, all scoped by the viewer's course: anything else is a 404. */
+  async function load(v: Viewer, postId: string): Promise<{ post: Post; thread: Thread; space: Space }> {
+    const post = await deps.posts.get(v.contextId, postId);
+    if (!post) throw new NotFoundError('This post does not exist in this course.');
+    const { thread, space } = await loadThread(deps, v, post.threadId);
+    return { post, thread, space };
+  }
+
+  async function locate(post: Post): Promise<PostLocation> {
+    if (post.depth === 0) return { threadId: post.threadId, postId: post.id, page: 1, focusId: null };
+    const index = await deps.posts.branchIndex(post.threadId, post.branchId ?? post.id);
+    const page = Math.floor(index / size.replies) + 1;
+    // Deeper than a page shows: show it under its parent, as "show more" would.
+    const focusId = post.depth > VISIBLE_LEVELS ? post.parentId : null;
+    return { threadId: post.threadId, postId: post.id, page, focusId };
+  }
+
+  return {
+    /** Replies to `parentPostId`, or to the opening post (a reply to the thread) when it is null. */
+    async reply(launch: LaunchContext, threadId: string, input: ReplyInput): Promise<{ post: Post; location: PostLocation }> {
+      const v = viewerOf(launch);
+      const { thread } = await loadThread(deps, v, threadId);
+      let parent = input.parentPostId ? await deps.posts.get(v.contextId, input.parentPostId) : await deps.posts.opening(thread.id);
+      if (!parent || parent.threadId !== thread.id) throw new NotFoundError('The post you replied to does not exist in this thread.');
+      assertCanReply(v, thread, parent);
+      if (parent.depth >= MAX_DEPTH && parent.parentId) {
+        const up = await deps.posts.get(v.contextId, parent.parentId);
+        if (up) parent = up;
+      }
+      const authorId = requireUser(v);
+      const post = await deps.posts.addReply(
+        { threadId: thread.id, parent: { id: parent.id, depth: parent.depth, branchId: parent.branchId }, authorId },
+        { bodyMarkdown: input.body, bodyHtml: renderMarkdown(input.body), renderVersion: RENDER_VERSION },
+        deps.clock.now(),
+      );
+      return { post, location: await locate(post) };
+    },
+
+    /** What a reply form needs when it comes back with an error: the thread and the post replied to. */
+    async replyContext(launch: LaunchContext, threadId: string, parentPostId: string | null): Promise<{ space: Space; thread: Thread; parent: PostView }> {
+      const v = viewerOf(launch);
+      const { thread, space } = await loadThread(deps, v, threadId);
+      const parent = parentPostId ? await deps.posts.get(v.contextId, parentPostId) : await deps.posts.opening(thread.id);
+      if (!parent || parent.threadId !== thread.id) throw new NotFoundError('The post you replied to does not exist in this thread.');
+      return { space, thread, parent: postView(v, thread, parent) };
+    },
+
+    /** The post to edit, once we know the viewer may edit it. */
+    async forEdit(launch: LaunchContext, postId: string): Promise<PostContext> {
+      const v = viewerOf(launch);
+      const { post, thread, space } = await load(v, postId);
+      assertCanEdit(v, thread, post);
+      return { space, thread, post, view: postView(v, thread, post), isOpening: post.depth === 0 };
+    },
+
+    /** Keeps the current version in the history and writes the new one. */
+    async edit(launch: LaunchContext, postId: string, input: EditInput): Promise<PostLocation> {
+      const v = viewerOf(launch);
+      const { post, thread } = await load(v, postId);
+      assertCanEdit(v, thread, post);
+      const editorId = requireUser(v);
+      const title = post.depth === 0 && input.title !== null ? { previous: thread.title, next: input.title } : undefined;
+      const ok = await deps.posts.edit(post, { bodyMarkdown: input.body, bodyHtml: renderMarkdown(input.body), renderVersion: RENDER_VERSION, title }, editorId, deps.clock.now());
+      if (!ok) throw new AppError(409, 'edit_conflict', 'This post changed while you were editing it.', 'Open it again to see the latest version, then make your change.');
+      return locate(post);
+    },
+
+    /** Earlier versions, for staff: oldest first, then the current one. */
+    async history(launch: LaunchContext, postId: string): Promise<PostContext & { revisions: RevisionView[] }> {
+      const v = viewerOf(launch);
+      const { post, thread, space } = await load(v, postId);
+      requireStaff(v);
+      const revisions: PostRevision[] = canSeeHistory(v, post) ? await deps.posts.revisions(post.id) : [];
+      return {
+        space,
+        thread,
+        post,
+        view: postView(v, thread, post),
+        isOpening: post.depth === 0,
+        revisions: revisions.map((r) => ({ id: r.id, title: r.title, html: renderMarkdown(r.bodyMarkdown), writtenAt: r.writtenAt, replacedAt: r.replacedAt })),
+      };
+    },
+
+    /** Leaves a "deleted" tombstone; replies under it stay where they are. */
+    async remove(launch: LaunchContext, postId: string): Promise<PostLocation> {
+      const v = viewerOf(launch);
+      const { post } = await load(v, postId);
+      assertCanDelete(v, post);
+      await deps.posts.tombstone(post.id, deps.clock.now());
+      return locate(post);
+    },
+
+    /** Staff: hide a post from everyone else (its replies stay readable), or restore it. */
+    async setHidden(launch: LaunchContext, postId: string, hidden: boolean): Promise<PostLocation> {
+      const v = viewerOf(launch);
+      const { post } = await load(v, postId);
+      requireStaff(v);
+      const by = requireUser(v);
+      if (post.deletedAt === null) await deps.posts.setHidden(post.id, hidden ? { at: deps.clock.now(), by } : null);
+      return locate(post);
+    },
+
+    /** Where a post is shown, for links and redirects. */
+    async locate(launch: LaunchContext, postId: string): Promise<PostLocation> {
+      const { post } = await load(viewerOf(launch), postId);
+      return locate(post);
+    },
+  };
+}
+
+export type PostService = ReturnType<typeof createPostService>;

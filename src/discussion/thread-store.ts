@@ -1,0 +1,166 @@
+import type { Db } from '../db/knex.js';
+import { newId } from '../ids.js';
+import type { Post, RenderedBody, Thread, ThreadKind, ThreadListItem, ThreadSort } from './discussion-model.js';
+
+export interface NewThread {
+  spaceId: string;
+  authorId: string;
+  title: string;
+  kind: ThreadKind;
+}
+
+export interface ThreadStore {
+  /** The thread and its opening post, in one transaction. */
+  create(thread: NewThread, body: RenderedBody, now: number): Promise<{ thread: Thread; opening: Post }>;
+  /** Scoped by context (through the thread's space): an id from another course is not found. */
+  get(contextId: string, id: string): Promise<Thread | null>;
+  /** Pinned threads first, then by `sort`; ties broken by id so pages never overlap. */
+  list(contextId: string, spaceId: string, opts: { sort: ThreadSort; limit: number; offset: number }): Promise<ThreadListItem[]>;
+  count(contextId: string, spaceId: string): Promise<number>;
+  setFlags(id: string, flags: { pinned?: boolean; locked?: boolean }, now: number): Promise<void>;
+}
+
+interface ThreadRow {
+  id: string;
+  space_id: string;
+  author_id: string | null;
+  author_name: string | null;
+  title: string;
+  kind: ThreadKind;
+  pinned: boolean | number;
+  locked: boolean | number;
+  reply_count: number | string;
+  created_at: number;
+  updated_at: number;
+  last_activity_at: number;
+}
+
+const threadColumns = [
+  't.id',
+  't.space_id',
+  't.author_id',
+  'u.name as author_name',
+  't.title',
+  't.kind',
+  't.pinned',
+  't.locked',
+  't.reply_count',
+  't.created_at',
+  't.updated_at',
+  't.last_activity_at',
+];
+
+// SQLite hands booleans back as 0/1 and PostgreSQL as true/false.
+const threadFromRow = (r: ThreadRow): Thread => ({
+  id: r.id,
+  spaceId: r.space_id,
+  authorId: r.author_id,
+  authorName: r.author_name,
+  title: r.title,
+  kind: r.kind,
+  pinned: Boolean(r.pinned),
+  locked: Boolean(r.locked),
+  replyCount: Number(r.reply_count),
+  createdAt: Number(r.created_at),
+  updatedAt: Number(r.updated_at),
+  lastActivityAt: Number(r.last_activity_at),
+});
+
+export function createThreadStore(db: Db): ThreadStore {
+  /** threads `t` joined to their space in `contextId`, and their author `u`. */
+  const scoped = (contextId: string) =>
+    db('threads as t')
+      .join('spaces as s', function () {
+        this.on('s.id', '=', 't.space_id').andOn('s.context_id', '=', db.raw('?', [contextId]));
+      })
+      .leftJoin('users as u', 'u.id', 't.author_id');
+
+  return {
+    async create(thread, body, now) {
+      const id = newId();
+      const postId = newId();
+      await db.transaction(async (trx) => {
+        await trx('threads').insert({
+          id,
+          space_id: thread.spaceId,
+          author_id: thread.authorId,
+          title: thread.title,
+          kind: thread.kind,
+          pinned: false,
+          locked: false,
+          reply_count: 0,
+          created_at: now,
+          updated_at: now,
+          last_activity_at: now,
+        });
+        await trx('posts').insert({
+          id: postId,
+          thread_id: id,
+          parent_post_id: null,
+          branch_id: null,
+          depth: 0,
+          author_id: thread.authorId,
+          body_markdown: body.bodyMarkdown,
+          body_html: body.bodyHtml,
+          render_version: body.renderVersion,
+          created_at: now,
+        });
+      });
+      const author = await db('users').where({ id: thread.authorId }).first<{ name: string | null } | undefined>('name');
+      const authorName = author?.name ?? null;
+      return {
+        thread: { id, ...thread, authorName, pinned: false, locked: false, replyCount: 0, createdAt: now, updatedAt: now, lastActivityAt: now },
+        opening: {
+          id: postId,
+          threadId: id,
+          parentId: null,
+          branchId: null,
+          depth: 0,
+          authorId: thread.authorId,
+          authorName,
+          ...body,
+          createdAt: now,
+          editedAt: null,
+          deletedAt: null,
+          hiddenAt: null,
+          hiddenBy: null,
+        },
+      };
+    },
+
+    async get(contextId, id) {
+      const r = await scoped(contextId).where('t.id', id).first<ThreadRow | undefined>(threadColumns);
+      return r ? threadFromRow(r) : null;
+    },
+
+    async list(contextId, spaceId, { sort, limit, offset }) {
+      const order = sort === 'newest' ? 't.created_at' : 't.last_activity_at';
+      const rows = await scoped(contextId)
+        .leftJoin('posts as op', function () {
+          this.on('op.thread_id', '=', 't.id').andOn('op.depth', '=', db.raw('0'));
+        })
+        .where('t.space_id', spaceId)
+        .orderBy([
+          { column: 't.pinned', order: 'desc' },
+          { column: order, order: 'desc' },
+          { column: 't.id', order: 'desc' },
+        ])
+        .limit(limit)
+        .offset(offset)
+        .select<Array<ThreadRow & { op_hidden_at: number | null; op_deleted_at: number | null }>>([...threadColumns, 'op.hidden_at as op_hidden_at', 'op.deleted_at as op_deleted_at']);
+      return rows.map((r) => ({ ...threadFromRow(r), openingHidden: r.op_hidden_at !== null, openingDeleted: r.op_deleted_at !== null }));
+    },
+
+    async count(contextId, spaceId) {
+      const r = await scoped(contextId).where('t.space_id', spaceId).count<{ n: number | string }[]>({ n: '*' });
+      return Number(r[0]?.n ?? 0);
+    },
+
+    async setFlags(id, flags, now) {
+      const change: Record<string, unknown> = { updated_at: now };
+      if (flags.pinned !== undefined) change.pinned = flags.pinned;
+      if (flags.locked !== undefined) change.locked = flags.locked;
+      await db('threads').where({ id }).update(change);
+    },
+  };
+}

@@ -1,0 +1,192 @@
+import type { Knex } from 'knex';
+import type { Clock } from '../clock.js';
+import { dbClient, type Db } from '../db/knex.js';
+import { newId } from '../ids.js';
+import type { XapiStatement } from './statement.js';
+
+/** Target id of the LRS built into Threadline (it arrives later; until then its rows stay pending). */
+export const EMBEDDED_LRS_ID = 'embedded';
+
+export interface ClaimedStatement {
+  /** Outbox row id (one row per statement per target). */
+  id: string;
+  statementId: string;
+  lrsId: string;
+  statement: XapiStatement;
+  /** Claims so far, this one included. */
+  attempts: number;
+}
+
+export interface LrsStats {
+  lrsId: string;
+  /** Statements waiting to be delivered (not delivered, not dead). */
+  depth: number;
+  /** Age of the oldest waiting statement, ms; null when nothing waits. */
+  oldestPendingAgeMs: number | null;
+  dead: number;
+  delivered: number;
+}
+
+export interface OutboxStore {
+  /** Queues statements for every target LRS, inside the caller's transaction (the act's own). */
+  enqueue(trx: Knex | Knex.Transaction, statements: XapiStatement[]): Promise<void>;
+  /**
+   * Leases up to `batchSize` deliverable statements for `lrsId` to `workerId` until now + leaseMs.
+   * Rows whose lease expired (a sender died mid-batch) are deliverable again.
+   */
+  claim(lrsId: string, batchSize: number, workerId: string, now: number, leaseMs: number): Promise<ClaimedStatement[]>;
+  ack(ids: string[], now: number): Promise<number>;
+  retryLater(ids: string[], availableAt: number, error: string): Promise<number>;
+  deadLetter(id: string, error: string): Promise<number>;
+  /** Gives back every lease a worker holds (a clean shutdown), so another sender need not wait for expiry. */
+  release(workerId: string): Promise<number>;
+  stats(now: number): Promise<LrsStats[]>;
+  /**
+   * Queues statements created in [since, until) again, delivered ones and (with includeDead) dead
+   * ones, e.g. after an LRS lost data. Safe: ids are deterministic, so an LRS that still has a
+   * statement treats the resend as a no-op (xAPI 1.0.3 Communication §2.1.3).
+   */
+  replay(since: number, until: number, opts?: { lrsId?: string; includeDead?: boolean }): Promise<number>;
+}
+
+interface Row {
+  id: string;
+  statement_id: string;
+  lrs_id: string;
+  statement: string;
+  created_at: number;
+  attempts: number;
+}
+
+const TABLE = 'xapi_outbox';
+/** Errors are kept for the admin, not as a log: cap them so a huge LRS answer can't bloat the table. */
+const MAX_ERROR = 2000;
+
+export function createOutboxStore(db: Db, opts: { clock: Clock; targets: string[] }): OutboxStore {
+  if (opts.targets.length === 0) throw new Error('The outbox needs at least one target LRS.');
+  const isPg = dbClient(db) === 'pg';
+
+  const toClaimed = (r: Row): ClaimedStatement => ({
+    id: r.id,
+    statementId: r.statement_id,
+    lrsId: r.lrs_id,
+    statement: JSON.parse(r.statement) as XapiStatement,
+    attempts: Number(r.attempts),
+  });
+
+  /** What a row must satisfy to be claimed; repeated in the outer UPDATE so a claim never steals a live lease. */
+  const claimable = (q: Knex.QueryBuilder, lrsId: string, now: number): Knex.QueryBuilder =>
+    q
+      .where({ lrs_id: lrsId, dead: false })
+      .whereNull('delivered_at')
+      .where('available_at', '<=', now)
+      .where((w) => w.whereNull('claim_expires_at').orWhere('claim_expires_at', '<=', now));
+
+  return {
+    async enqueue(trx, statements) {
+      if (statements.length === 0) return;
+      const now = opts.clock.now();
+      const rows = statements.flatMap((s) =>
+        opts.targets.map((lrsId) => ({
+          id: newId(),
+          statement_id: s.id,
+          lrs_id: lrsId,
+          statement: JSON.stringify(s),
+          created_at: now,
+          available_at: now,
+          attempts: 0,
+          dead: false,
+        })),
+      );
+      // Recording the same act twice queues it once: the statement id is derived from the act.
+      await trx(TABLE).insert(rows).onConflict(['lrs_id', 'statement_id']).ignore();
+    },
+
+    async claim(lrsId, batchSize, workerId, now, leaseMs) {
+      const lease = { claimed_by: workerId, claim_expires_at: now + leaseMs };
+      let rows: Row[];
+      if (isPg) {
+        // Concurrent senders (several processes) must never hold the same row: lock the picked rows
+        // and skip rows another transaction has locked, then lease them before committing.
+        rows = await db.transaction(async (trx) => {
+          const picked = (await claimable(trx(TABLE).select('id'), lrsId, now)
+            .orderBy([{ column: 'created_at' }, { column: 'id' }])
+            .limit(batchSize)
+            .forUpdate()
+            .skipLocked()) as Array<{ id: string }>;
+          if (picked.length === 0) return [];
+          return (await trx(TABLE)
+            .whereIn('id', picked.map((p) => p.id))
+            .update({ ...lease, attempts: trx.raw('attempts + 1') })
+            .returning(['id', 'statement_id', 'lrs_id', 'statement', 'created_at', 'attempts'])) as Row[];
+        });
+      } else {
+        // SQLite has one writer at a time, so a single UPDATE … WHERE id IN (SELECT … LIMIT n) is
+        // atomic; the claim conditions are checked again on the rows being updated.
+        const sub = claimable(db(TABLE).select('id'), lrsId, now).orderBy([{ column: 'created_at' }, { column: 'id' }]).limit(batchSize);
+        rows = (await claimable(db(TABLE).whereIn('id', sub), lrsId, now)
+          .update({ ...lease, attempts: db.raw('attempts + 1') })
+          .returning(['id', 'statement_id', 'lrs_id', 'statement', 'created_at', 'attempts'])) as Row[];
+      }
+      return rows
+        .sort((a, b) => Number(a.created_at) - Number(b.created_at) || (a.id < b.id ? -1 : 1))
+        .map(toClaimed);
+    },
+
+    async ack(ids, now) {
+      if (ids.length === 0) return 0;
+      return db(TABLE).whereIn('id', ids).whereNull('delivered_at').update({ delivered_at: now, claimed_by: null, claim_expires_at: null, last_error: null });
+    },
+
+    async retryLater(ids, availableAt, error) {
+      if (ids.length === 0) return 0;
+      // Never resurrect a row another sender delivered after this one's lease ran out.
+      return db(TABLE)
+        .whereIn('id', ids)
+        .whereNull('delivered_at')
+        .update({ available_at: availableAt, claimed_by: null, claim_expires_at: null, last_error: error.slice(0, MAX_ERROR) });
+    },
+
+    async deadLetter(id, error) {
+      return db(TABLE).where({ id }).whereNull('delivered_at').update({ dead: true, claimed_by: null, claim_expires_at: null, last_error: error.slice(0, MAX_ERROR) });
+    },
+
+    async release(workerId) {
+      return db(TABLE).where({ claimed_by: workerId }).whereNull('delivered_at').update({ claimed_by: null, claim_expires_at: null });
+    },
+
+    async stats(now) {
+      const rows = (await db(TABLE)
+        .select('lrs_id')
+        .select(db.raw('sum(case when delivered_at is null and dead = ? then 1 else 0 end) as depth', [false]))
+        .select(db.raw('min(case when delivered_at is null and dead = ? then created_at end) as oldest', [false]))
+        .select(db.raw('sum(case when dead = ? then 1 else 0 end) as dead_count', [true]))
+        .select(db.raw('sum(case when delivered_at is not null then 1 else 0 end) as delivered'))
+        .groupBy('lrs_id')
+        .orderBy('lrs_id')) as Array<{ lrs_id: string; depth: number | string | null; oldest: number | string | null; dead_count: number | string | null; delivered: number | string | null }>;
+      const byId = new Map(rows.map((r) => [r.lrs_id, r]));
+      // Every target is listed, even before its first statement, so a dashboard shows it at zero.
+      const ids = [...new Set([...opts.targets, ...byId.keys()])].sort();
+      return ids.map((lrsId) => {
+        const r = byId.get(lrsId);
+        const oldest = r?.oldest === null || r?.oldest === undefined ? null : Number(r.oldest);
+        return {
+          lrsId,
+          depth: Number(r?.depth ?? 0),
+          oldestPendingAgeMs: oldest === null ? null : Math.max(0, now - oldest),
+          dead: Number(r?.dead_count ?? 0),
+          delivered: Number(r?.delivered ?? 0),
+        };
+      });
+    },
+
+    async replay(since, until, o = {}) {
+      const now = opts.clock.now();
+      const q = db(TABLE).where('created_at', '>=', since).where('created_at', '<', until);
+      if (o.lrsId) q.where({ lrs_id: o.lrsId });
+      if (o.includeDead) q.where((w) => w.whereNotNull('delivered_at').orWhere({ dead: true }));
+      else q.whereNotNull('delivered_at');
+      return q.update({ delivered_at: null, dead: false, available_at: now, attempts: 0, claimed_by: null, claim_expires_at: null, last_error: null });
+    },
+  };
+}
