@@ -7,6 +7,7 @@ import { ltiRouter } from './lti/lti-router.js';
 import { registrationRouter } from './lti/registration-router.js';
 import { discussionRouter } from './discussion/discussion-router.js';
 import { spaceRouter } from './spaces/space-router.js';
+import { landingPath } from './spaces/space-service.js';
 import { errorHandler } from './web/error-handler.js';
 import { NotFoundError } from './web/errors.js';
 import { requestLog } from './web/request-log.js';
@@ -32,7 +33,7 @@ export function createApp(c: Container): Express {
 
   const session = requireSession(c.sessions, c.clock, c.config.sessionIdleSeconds);
   app.get('/', (_req, res) => res.render('home', { title: 'Threadline', publicUrl: c.config.publicUrl }));
-  app.use(ltiRouter({ publicUrl: c.config.publicUrl, login: c.login, launch: c.launch, states: c.states, keys: c.keys, clock: c.clock, log: c.log }));
+  app.use(ltiRouter({ publicUrl: c.config.publicUrl, login: c.login, launch: c.launch, states: c.states, keys: c.keys, clock: c.clock, log: c.log, landingPath: async (launch) => landingPath(await c.spaces.landing(launch)) }));
   app.use(registrationRouter({ publicUrl: c.config.publicUrl, platforms: c.platforms, clock: c.clock, fetch: c.fetch, log: c.log }));
   app.use(configRouter({ publicUrl: c.config.publicUrl }));
   app.use(spaceRouter({ publicUrl: c.config.publicUrl, spaces: c.spaces, keys: c.keys, clock: c.clock, session }));

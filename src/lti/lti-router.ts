@@ -1,5 +1,6 @@
 import express, { Router, type Request, type Response } from 'express';
 import { withSession } from '../web/session.js';
+import type { LaunchContext } from './launch-context.js';
 import type { LaunchService } from './launch-service.js';
 import { LaunchError } from './launch-errors.js';
 import type { LoginRequest, LoginService } from './login-service.js';
@@ -17,6 +18,8 @@ export interface LtiRouterDeps {
   keys: ToolKeys;
   clock: Clock;
   log: Logger;
+  /** Where a fresh launch should go first; saves the browser a hop through /app. */
+  landingPath(launch: LaunchContext): Promise<string>;
 }
 
 const LOGIN_KEYS = ['iss', 'login_hint', 'target_link_uri', 'lti_message_hint', 'lti_deployment_id', 'client_id', 'lti_storage_target'] as const;
@@ -107,7 +110,7 @@ export function ltiRouter(deps: LtiRouterDeps): Router {
       }
       if (stateParam) clearStateCookie(res, deps.publicUrl, stateParam);
       deps.log.info({ platform: outcome.launch.platform.id, deployment: outcome.launch.deployment.id, messageType: outcome.launch.messageType, user: outcome.launch.user?.id }, 'launch ok');
-      res.redirect(303, withSession('/app', outcome.sessionToken));
+      res.redirect(303, withSession(await deps.landingPath(outcome.launch), outcome.sessionToken));
     } catch (err) {
       if (err instanceof LaunchError) {
         deps.log.warn({ reason: err.reason }, 'launch refused');

@@ -9,7 +9,7 @@ import { BadRequestError, ForbiddenError } from '../web/errors.js';
 import { requireCsrf, withSession } from '../web/session.js';
 import type { RequestHandler } from 'express';
 import { parseSpaceInput, timeZones, type FieldErrors } from './space-input.js';
-import { SPACE_CUSTOM_PARAM, type SpaceService } from './space-service.js';
+import { landingPath, SPACE_CUSTOM_PARAM, type SpaceService } from './space-service.js';
 import type { Space } from './space-store.js';
 
 export interface SpaceRouterDeps {
@@ -40,9 +40,8 @@ export function spaceRouter(deps: SpaceRouterDeps): Router {
     const landing = await deps.spaces.landing(launch);
     switch (landing.kind) {
       case 'deep_linking':
-        return res.redirect(303, withSession('/lti/deep-linking', token));
       case 'space':
-        return res.redirect(303, withSession(`/spaces/${landing.space.id}`, token));
+        return res.redirect(303, withSession(landingPath(landing), token));
       case 'setup':
         return res.render('spaces/setup', pickerLocals(res.locals, { action: '/app/setup', heading: 'Set up this Threadline link' }));
       default:

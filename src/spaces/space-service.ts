@@ -10,6 +10,13 @@ export const SPACE_CUSTOM_PARAM = 'threadline_space';
 
 export type Landing = { kind: 'space'; space: Space } | { kind: 'deep_linking' } | { kind: 'setup' } | { kind: 'not_ready' } | { kind: 'no_context' } | { kind: 'anonymous' };
 
+/** The page a landing is served at: a space and the deep-linking picker have their own; the rest render at /app. */
+export function landingPath(landing: Landing): string {
+  if (landing.kind === 'space') return `/spaces/${landing.space.id}`;
+  if (landing.kind === 'deep_linking') return '/lti/deep-linking';
+  return '/app';
+}
+
 export function createSpaceService(store: SpaceStore, clock: Clock) {
   return {
     async create(launch: LaunchContext, input: SpaceInput, bindToLink: boolean): Promise<Space> {
