@@ -10,6 +10,7 @@ import * as threads from './20261127000100_threads.js';
 import * as posts from './20261127000200_posts.js';
 import * as postRevisions from './20261127000300_post_revisions.js';
 import * as xapiOutbox from './20261127090000_xapi_outbox.js';
+import * as embeddedLrs from './20261128000100_embedded_lrs.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -33,6 +34,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261127000200_posts', posts],
   ['20261127000300_post_revisions', postRevisions],
   ['20261127090000_xapi_outbox', xapiOutbox],
+  ['20261128000100_embedded_lrs', embeddedLrs],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

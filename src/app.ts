@@ -14,6 +14,7 @@ import { requestLog } from './web/request-log.js';
 import { platformOrigins, securityHeaders } from './web/security-headers.js';
 import { requireSession } from './web/session.js';
 import { xapiRouter } from './xapi/xapi-router.js';
+import { embeddedLrsRouter } from './xapi/lrs/lrs-router.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', fileURLToPath(import.meta.url).includes(`${path.sep}dist${path.sep}`) ? '..' : '.');
 
@@ -39,6 +40,7 @@ export function createApp(c: Container): Express {
   app.use(spaceRouter({ publicUrl: c.config.publicUrl, spaces: c.spaces, keys: c.keys, clock: c.clock, session }));
   app.use(discussionRouter({ threads: c.threads, posts: c.posts, session }));
   app.use(xapiRouter());
+  app.use(embeddedLrsRouter({ publicUrl: c.config.publicUrl, lrs: c.embeddedLrs, credentials: c.embeddedLrsCreds }));
 
   app.use(() => {
     throw new NotFoundError('There is no page at this address.');

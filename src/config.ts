@@ -26,6 +26,17 @@ export interface XapiConfig {
   readonly batchSize: number;
   /** Put learners' display names in `actor.name` (off: the LTI account alone identifies them). */
   readonly actorNames: boolean;
+  /**
+   * Basic-auth credentials of the embedded LRS ({PUBLIC_URL}/xapi/) from EMBEDDED_LRS_KEY /
+   * EMBEDDED_LRS_SECRET; null: generated on first start and kept in the database.
+   */
+  readonly embeddedLrs: LrsCredentials | null;
+}
+
+export interface LrsCredentials {
+  readonly key: string;
+  /** Not enumerable, so it never appears when the config is logged, inspected or serialised. */
+  readonly secret: string;
 }
 
 export interface LrsConfig {
@@ -68,6 +79,9 @@ const schema = z.object({
   XAPI_LRS_PASSWORD: z.string().optional(),
   XAPI_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
   XAPI_ACTOR_NAMES: z.enum(['true', 'false']).default('false'),
+  EMBEDDED_LRS_KEY: z.string().regex(/^[^:\s]+$/, { message: 'must not contain a colon or whitespace' }).optional(),
+  // Never echoed: zod's messages for this field do not include the value.
+  EMBEDDED_LRS_SECRET: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
 });
 
 export class ConfigError extends Error {
@@ -91,6 +105,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if ((v.XAPI_LRS_USERNAME === undefined) !== (v.XAPI_LRS_PASSWORD === undefined)) {
     throw new ConfigError(['XAPI_LRS_USERNAME / XAPI_LRS_PASSWORD: set both or neither']);
   }
+  if ((v.EMBEDDED_LRS_KEY === undefined) !== (v.EMBEDDED_LRS_SECRET === undefined)) {
+    throw new ConfigError(['EMBEDDED_LRS_KEY / EMBEDDED_LRS_SECRET: set both or neither']);
+  }
   const publicUrl = (v.PUBLIC_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, '');
   if (new URL(publicUrl).search || new URL(publicUrl).hash) {
     throw new ConfigError(['PUBLIC_URL: must not contain a query or fragment']);
@@ -107,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       lrs: v.XAPI_LRS_ENDPOINT ? lrsConfig(v.XAPI_LRS_ENDPOINT, v.XAPI_LRS_USERNAME ?? null, v.XAPI_LRS_PASSWORD ?? null) : null,
       batchSize: v.XAPI_BATCH_SIZE,
       actorNames: v.XAPI_ACTOR_NAMES === 'true',
+      embeddedLrs: v.EMBEDDED_LRS_KEY !== undefined && v.EMBEDDED_LRS_SECRET !== undefined ? lrsCredentials(v.EMBEDDED_LRS_KEY, v.EMBEDDED_LRS_SECRET) : null,
     }),
   });
 }
@@ -115,4 +133,10 @@ function lrsConfig(endpoint: string, username: string | null, password: string |
   const lrs = { endpoint, username } as { endpoint: string; username: string | null; password: string | null };
   Object.defineProperty(lrs, 'password', { value: password, enumerable: false });
   return Object.freeze(lrs);
+}
+
+function lrsCredentials(key: string, secret: string): LrsCredentials {
+  const c = { key } as { key: string; secret: string };
+  Object.defineProperty(c, 'secret', { value: secret, enumerable: false });
+  return Object.freeze(c);
 }

@@ -24,6 +24,11 @@ import { createSpaceStore } from './spaces/space-store.js';
 import { cachedSessionStore, createSessionStore } from './web/session-store.js';
 import { createLrsSender, type LrsTarget } from './xapi/lrs-sender.js';
 import { createOutboxStore, EMBEDDED_LRS_ID } from './xapi/outbox-store.js';
+import { embeddedLrsCredentials } from './xapi/lrs/credentials.js';
+import { createEmbeddedDelivery } from './xapi/lrs/embedded-delivery.js';
+import { createEmbeddedLrsService } from './xapi/lrs/lrs-service.js';
+import { createLrsStatementStore } from './xapi/lrs/statement-store.js';
+import type { XapiStatement } from './xapi/statement.js';
 
 export interface ContainerDeps {
   config: Config;
@@ -50,6 +55,16 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
   const outbox = createOutboxStore(db, { clock, targets: lrsTargets.length ? lrsTargets.map((t) => t.id) : [EMBEDDED_LRS_ID] });
   const xapiSender = createLrsSender({ outbox, targets: lrsTargets, fetch: fetchImpl, clock, log, batchSize: config.xapi.batchSize });
   const statements = { publicUrl: config.publicUrl, actorNames: config.xapi.actorNames };
+  // The embedded LRS at {PUBLIC_URL}/xapi/: where statements land when no external LRS is set.
+  const embeddedLrs = createEmbeddedLrsService({ db, store: createLrsStatementStore(db), clock });
+  const embeddedLrsCreds = embeddedLrsCredentials(db, clock, config.xapi.embeddedLrs);
+  const embeddedDelivery = createEmbeddedDelivery({
+    outbox,
+    lrs: embeddedLrs,
+    authority: { objectType: 'Agent', account: { homePage: config.publicUrl, name: 'threadline' } },
+    clock,
+    log,
+  });
   const login = createLoginService({ platforms, states, clock, publicUrl: config.publicUrl });
   const launch = createLaunchService({
     states,
@@ -69,10 +84,17 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
   const ags = createAgsClient(serviceTokens, clock);
   const spaces = createSpaceService(createSpaceStore(db), clock);
   // Discussion: threads and posts in a space; every lookup is scoped by the launch's course.
-  const discussion = { spaces: createSpaceStore(db), threads: createThreadStore(db), posts: createPostStore(db), clock };
+  // Each act queues its xAPI statement in its own transaction; a view, which writes nothing else, on its own.
+  const discussion = {
+    spaces: createSpaceStore(db),
+    threads: createThreadStore(db),
+    posts: createPostStore(db),
+    clock,
+    xapi: { outbox, statements, enqueueAlone: (list: XapiStatement[]) => outbox.enqueue(db, list) },
+  };
   const threads = createThreadService(discussion);
   const posts = createPostService(discussion);
-  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, spaces, threads, posts, outbox, xapiSender, statements };
+  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, spaces, threads, posts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsCreds, embeddedDelivery };
 }
 
 export type Container = ReturnType<typeof createContainer>;

@@ -16,6 +16,7 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   const running = await startServer(config, { log });
   const u = config.publicUrl;
+  const lrs = await running.container.embeddedLrsCreds();
   // What an admin needs next; printed plainly so it reads well in a terminal.
   console.log(
     [
@@ -26,6 +27,12 @@ async function main(): Promise<void> {
       `  JWKS URL:                  ${u}/.well-known/jwks.json`,
       `  Canvas developer key JSON: ${u}/lti/canvas.json`,
       `  Login / launch URLs:       ${u}/lti/login  ·  ${u}/lti/launch`,
+      `  Embedded LRS (xAPI):       ${u}/xapi/${config.xapi.lrs ? '  (statements go to XAPI_LRS_ENDPOINT)' : ''}`,
+      // The secret is printed once, on the start that generated it, to the terminal only (never the
+      // logger); later starts don't repeat it into whatever collects stdout.
+      lrs.source === 'generated'
+        ? `    key: ${lrs.key}  secret: ${lrs.secret}  (generated now and shown only this once; set EMBEDDED_LRS_KEY/SECRET to choose your own)`
+        : `    key: ${lrs.key}  secret: ${lrs.source === 'env' ? '(EMBEDDED_LRS_SECRET)' : '(shown on first start; set EMBEDDED_LRS_KEY/SECRET to replace it)'}`,
       '',
     ].join('\n'),
   );

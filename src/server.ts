@@ -36,6 +36,8 @@ export async function startServer(config: Config, opts: { log?: Logger; clock?: 
   }, 5 * 60_000);
   purge.unref();
   container.xapiSender.start(XAPI_SEND_INTERVAL_MS);
+  // Statements queued for the embedded LRS move into lrs_statements on the same interval.
+  container.embeddedDelivery.start(XAPI_SEND_INTERVAL_MS);
   const port = (server.address() as AddressInfo).port;
   return {
     container,
@@ -45,6 +47,7 @@ export async function startServer(config: Config, opts: { log?: Logger; clock?: 
       clearInterval(purge);
       // Before the database goes: ends the batch in flight and releases this worker's claims.
       await container.xapiSender.stop();
+      await container.embeddedDelivery.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

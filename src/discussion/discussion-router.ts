@@ -65,7 +65,9 @@ export function discussionRouter(deps: DiscussionRouterDeps): Router {
   // The space page: its threads, pinned first, then most active or newest.
   r.get('/spaces/:id', s, async (req, res) => {
     const q = listQuery.parse(req.query);
-    const page = await deps.threads.list(res.locals.launch!, id(req.params.id), q);
+    const launch = res.locals.launch!;
+    const page = await deps.threads.list(launch, id(req.params.id), q);
+    await deps.threads.recordView(launch, page.space);
     res.render('spaces/space', { ...pageLocals(res, page.space), title: page.space.title, ...page });
   });
 

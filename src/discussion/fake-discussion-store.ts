@@ -1,8 +1,15 @@
+import type { Db } from '../db/knex.js';
 import { newId } from '../ids.js';
 import type { Space, SpaceStore } from '../spaces/space-store.js';
 import type { Post, PostRevision, Thread, ThreadListItem } from './discussion-model.js';
 import type { PostStore } from './post-store.js';
 import type { ThreadStore } from './thread-store.js';
+
+/**
+ * Stands in for the transaction an `also` callback joins. Fakes have no database: `also` runs
+ * before the fake changes anything, so a throw from it leaves the state as it was (a rollback).
+ */
+export const FAKE_TRX = Object.freeze({ fake: 'transaction' }) as unknown as Db;
 
 /**
  * In-memory stores with the knex stores' behaviour (context scoping, ordering, counters), for
@@ -40,9 +47,10 @@ export class FakeDiscussionStore {
   };
 
   readonly threads: ThreadStore = {
-    create: async (thread, body, now) => {
+    create: async (thread, body, now, also) => {
       const t: Thread = this.withName({ id: newId(), ...thread, pinned: false, locked: false, replyCount: 0, createdAt: now, updatedAt: now, lastActivityAt: now });
       const p: Post = this.withName({ id: newId(), threadId: t.id, parentId: null, branchId: null, depth: 0, authorId: thread.authorId, ...body, createdAt: now, editedAt: null, deletedAt: null, hiddenAt: null, hiddenBy: null });
+      if (also) await also(FAKE_TRX, { threadId: t.id, openingId: p.id });
       this.threadRows.set(t.id, t);
       this.postRows.set(p.id, p);
       return { thread: t, opening: p };
@@ -100,20 +108,23 @@ export class FakeDiscussionStore {
       return Math.max(0, top.findIndex((p) => p.id === branchId));
     },
     countDepthOne: async (threadId) => [...this.postRows.values()].filter((p) => p.threadId === threadId && p.depth === 1).length,
-    addReply: async (reply, body, now) => {
+    addReply: async (reply, body, now, also) => {
       const id = newId();
       const depth = reply.parent.depth + 1;
       const p: Post = this.withName({ id, threadId: reply.threadId, parentId: reply.parent.id, branchId: depth === 1 ? id : reply.parent.branchId, depth, authorId: reply.authorId, ...body, createdAt: now, editedAt: null, deletedAt: null, hiddenAt: null, hiddenBy: null });
+      if (also) await also(FAKE_TRX, { postId: id });
       this.postRows.set(id, p);
       const t = this.threadRows.get(reply.threadId)!;
       this.threadRows.set(t.id, { ...t, replyCount: t.replyCount + 1, lastActivityAt: now, updatedAt: now });
       return p;
     },
-    edit: async (previous, change, editorId, now) => {
+    edit: async (previous, change, editorId, now, also) => {
       const cur = this.postRows.get(previous.id);
       if (!cur || cur.deletedAt !== null || cur.editedAt !== previous.editedAt) return false;
+      const revisionId = newId();
+      if (also) await also(FAKE_TRX, { revisionId });
       this.postRows.set(cur.id, { ...cur, bodyMarkdown: change.bodyMarkdown, bodyHtml: change.bodyHtml, renderVersion: change.renderVersion, editedAt: now });
-      this.revisionRows.push({ id: newId(), postId: cur.id, title: change.title?.previous ?? null, bodyMarkdown: previous.bodyMarkdown, writtenAt: previous.editedAt ?? previous.createdAt, replacedAt: now, replacedBy: editorId });
+      this.revisionRows.push({ id: revisionId, postId: cur.id, title: change.title?.previous ?? null, bodyMarkdown: previous.bodyMarkdown, writtenAt: previous.editedAt ?? previous.createdAt, replacedAt: now, replacedBy: editorId });
       if (change.title) {
         const t = this.threadRows.get(cur.threadId)!;
         this.threadRows.set(t.id, { ...t, title: change.title.next, updatedAt: now });
@@ -121,9 +132,10 @@ export class FakeDiscussionStore {
       return true;
     },
     revisions: async (postId) => this.revisionRows.filter((r) => r.postId === postId).sort((a, b) => a.replacedAt - b.replacedAt),
-    tombstone: async (id, now) => {
+    tombstone: async (id, now, also) => {
       const cur = this.postRows.get(id);
       if (!cur || cur.deletedAt !== null) return false;
+      if (also) await also(FAKE_TRX, {});
       this.postRows.set(id, { ...cur, deletedAt: now, bodyMarkdown: '', bodyHtml: '' });
       for (let i = this.revisionRows.length - 1; i >= 0; i--) if (this.revisionRows[i]!.postId === id) this.revisionRows.splice(i, 1);
       return true;

@@ -4,6 +4,7 @@ import { AppError, NotFoundError } from '../web/errors.js';
 import type { Post, PostRevision, Thread } from './discussion-model.js';
 import type { EditInput, ReplyInput } from './discussion-input.js';
 import { assertCanDelete, assertCanEdit, assertCanReply, canSeeHistory, requireStaff, requireUser, viewerOf, type Viewer } from './discussion-policy.js';
+import { recordIn, spaceRef, threadRef } from './discussion-xapi.js';
 import { RENDER_VERSION, renderMarkdown } from './markdown.js';
 import { postView, VISIBLE_LEVELS, type PostView } from './post-view.js';
 import { DEFAULT_PAGE_SIZE, loadThread, type DiscussionDeps } from './thread-service.js';
@@ -62,7 +63,7 @@ export function createPostService(deps: DiscussionDeps) {
     /** Replies to `parentPostId`, or to the opening post (a reply to the thread) when it is null. */
     async reply(launch: LaunchContext, threadId: string, input: ReplyInput): Promise<{ post: Post; location: PostLocation }> {
       const v = viewerOf(launch);
-      const { thread } = await loadThread(deps, v, threadId);
+      const { thread, space } = await loadThread(deps, v, threadId);
       let parent = input.parentPostId ? await deps.posts.get(v.contextId, input.parentPostId) : await deps.posts.opening(thread.id);
       if (!parent || parent.threadId !== thread.id) throw new NotFoundError('The post you replied to does not exist in this thread.');
       assertCanReply(v, thread, parent);
@@ -71,10 +72,21 @@ export function createPostService(deps: DiscussionDeps) {
         if (up) parent = up;
       }
       const authorId = requireUser(v);
+      const now = deps.clock.now();
       const post = await deps.posts.addReply(
         { threadId: thread.id, parent: { id: parent.id, depth: parent.depth, branchId: parent.branchId }, authorId },
         { bodyMarkdown: input.body, bodyHtml: renderMarkdown(input.body), renderVersion: RENDER_VERSION },
-        deps.clock.now(),
+        now,
+        // A reply to a reply is still a reply in the thread: the thread is its parent activity.
+        recordIn(deps.xapi, launch, ({ postId }: { postId: string }) => ({
+          kind: 'reply_posted',
+          id: postId,
+          at: now,
+          space: spaceRef(space),
+          thread: threadRef(thread),
+          post: { id: postId },
+          text: input.body,
+        })),
       );
       return { post, location: await locate(post) };
     },
@@ -99,11 +111,28 @@ export function createPostService(deps: DiscussionDeps) {
     /** Keeps the current version in the history and writes the new one. */
     async edit(launch: LaunchContext, postId: string, input: EditInput): Promise<PostLocation> {
       const v = viewerOf(launch);
-      const { post, thread } = await load(v, postId);
+      const { post, thread, space } = await load(v, postId);
       assertCanEdit(v, thread, post);
       const editorId = requireUser(v);
       const title = post.depth === 0 && input.title !== null ? { previous: thread.title, next: input.title } : undefined;
-      const ok = await deps.posts.edit(post, { bodyMarkdown: input.body, bodyHtml: renderMarkdown(input.body), renderVersion: RENDER_VERSION, title }, editorId, deps.clock.now());
+      const now = deps.clock.now();
+      const ok = await deps.posts.edit(
+        post,
+        { bodyMarkdown: input.body, bodyHtml: renderMarkdown(input.body), renderVersion: RENDER_VERSION, title },
+        editorId,
+        now,
+        // One statement per edit: its id derives from the revision the edit made. The opening post
+        // is the thread's own text, so editing it edits the thread (as posting it posted the thread).
+        recordIn(deps.xapi, launch, ({ revisionId }: { revisionId: string }) => ({
+          kind: 'post_edited',
+          id: revisionId,
+          at: now,
+          space: spaceRef(space),
+          thread: threadRef({ ...thread, title: title?.next ?? thread.title }),
+          ...(post.depth > 0 ? { post: { id: post.id } } : {}),
+          text: input.body,
+        })),
+      );
       if (!ok) throw new AppError(409, 'edit_conflict', 'This post changed while you were editing it.', 'Open it again to see the latest version, then make your change.');
       return locate(post);
     },
@@ -127,9 +156,22 @@ export function createPostService(deps: DiscussionDeps) {
     /** Leaves a "deleted" tombstone; replies under it stay where they are. */
     async remove(launch: LaunchContext, postId: string): Promise<PostLocation> {
       const v = viewerOf(launch);
-      const { post } = await load(v, postId);
+      const { post, thread, space } = await load(v, postId);
       assertCanDelete(v, post);
-      await deps.posts.tombstone(post.id, deps.clock.now());
+      const now = deps.clock.now();
+      // A post is deleted once (a second delete changes nothing and records nothing), so its id is the act's.
+      await deps.posts.tombstone(
+        post.id,
+        now,
+        recordIn(deps.xapi, launch, () => ({
+          kind: 'deleted',
+          id: post.id,
+          at: now,
+          space: spaceRef(space),
+          thread: threadRef(thread),
+          ...(post.depth > 0 ? { post: { id: post.id } } : {}),
+        })),
+      );
       return locate(post);
     },
 

@@ -1,6 +1,7 @@
 import type { Db } from '../db/knex.js';
 import { newId } from '../ids.js';
 import type { Post, PostRevision, RenderedBody } from './discussion-model.js';
+import type { InTransaction } from './thread-store.js';
 
 export interface NewReply {
   threadId: string;
@@ -28,17 +29,24 @@ export interface PostStore {
   /** How many depth-1 replies of the thread come before branch `branchId` (for its page number). */
   branchIndex(threadId: string, branchId: string): Promise<number>;
   countDepthOne(threadId: string): Promise<number>;
-  /** Inserts the reply and bumps the thread's reply count and activity time, in one transaction. */
-  addReply(reply: NewReply, body: RenderedBody, now: number): Promise<Post>;
   /**
-   * Keeps `previous` as a revision and writes the edit, in one transaction. False when the post
-   * changed since `previous` was read (another edit or a delete won the race).
+   * Inserts the reply and bumps the thread's reply count and activity time, in one transaction
+   * (which `also` joins, given the new post's id).
    */
-  edit(previous: Post, change: PostEdit, editorId: string, now: number): Promise<boolean>;
+  addReply(reply: NewReply, body: RenderedBody, now: number, also?: InTransaction<{ postId: string }>): Promise<Post>;
+  /**
+   * Keeps `previous` as a revision and writes the edit, in one transaction (which `also` joins,
+   * given the id of the revision the edit made). False when the post changed since `previous` was
+   * read (another edit or a delete won the race); `also` then never runs.
+   */
+  edit(previous: Post, change: PostEdit, editorId: string, now: number, also?: InTransaction<{ revisionId: string }>): Promise<boolean>;
   /** Oldest first. */
   revisions(postId: string): Promise<PostRevision[]>;
-  /** Leaves a tombstone: the row stays (replies hang under it), its content and history go. */
-  tombstone(id: string, now: number): Promise<boolean>;
+  /**
+   * Leaves a tombstone: the row stays (replies hang under it), its content and history go. One
+   * transaction, which `also` joins; false (and `also` never runs) when it was already deleted.
+   */
+  tombstone(id: string, now: number, also?: InTransaction<Record<string, never>>): Promise<boolean>;
   setHidden(id: string, hidden: { at: number; by: string } | null): Promise<void>;
 }
 
@@ -189,7 +197,7 @@ export function createPostStore(db: Db): PostStore {
       return Number(r[0]?.n ?? 0);
     },
 
-    async addReply(reply, body, now) {
+    async addReply(reply, body, now, also) {
       const id = newId();
       const depth = reply.parent.depth + 1;
       const branchId = depth === 1 ? id : reply.parent.branchId;
@@ -208,12 +216,13 @@ export function createPostStore(db: Db): PostStore {
         });
         // An atomic increment: concurrent replies never lose a count.
         await trx('threads').where({ id: reply.threadId }).increment('reply_count', 1).update({ last_activity_at: now, updated_at: now });
+        if (also) await also(trx, { postId: id });
       });
       const r = await posts().where('p.id', id).first<PostRow>(postColumns);
       return postFromRow(r);
     },
 
-    async edit(previous, change, editorId, now) {
+    async edit(previous, change, editorId, now, also) {
       return db.transaction(async (trx) => {
         // Optimistic check: only the version we read may be replaced.
         const q = trx('posts').where({ id: previous.id }).whereNull('deleted_at');
@@ -221,8 +230,9 @@ export function createPostStore(db: Db): PostStore {
         else q.where('edited_at', previous.editedAt);
         const n = await q.update({ body_markdown: change.bodyMarkdown, body_html: change.bodyHtml, render_version: change.renderVersion, edited_at: now });
         if (n !== 1) return false;
+        const revisionId = newId();
         await trx('post_revisions').insert({
-          id: newId(),
+          id: revisionId,
           post_id: previous.id,
           title: change.title?.previous ?? null,
           body_markdown: previous.bodyMarkdown,
@@ -233,6 +243,7 @@ export function createPostStore(db: Db): PostStore {
         if (change.title && change.title.next !== change.title.previous) {
           await trx('threads').where({ id: previous.threadId }).update({ title: change.title.next, updated_at: now });
         }
+        if (also) await also(trx, { revisionId });
         return true;
       });
     },
@@ -253,13 +264,14 @@ export function createPostStore(db: Db): PostStore {
       }));
     },
 
-    async tombstone(id, now) {
+    async tombstone(id, now, also) {
       return db.transaction(async (trx) => {
         // A delete is the author's wish to take the words back: the text and its earlier
         // versions go; the row stays so replies keep their place in the tree.
         const n = await trx('posts').where({ id }).whereNull('deleted_at').update({ deleted_at: now, body_markdown: '', body_html: '' });
         if (n !== 1) return false;
         await trx('post_revisions').where({ post_id: id }).delete();
+        if (also) await also(trx, {});
         return true;
       });
     },

@@ -4,6 +4,7 @@ import type { Space, SpaceStore } from '../spaces/space-store.js';
 import { NotFoundError } from '../web/errors.js';
 import type { Post, Thread, ThreadSort } from './discussion-model.js';
 import type { ThreadInput } from './discussion-input.js';
+import { recordIn, spaceRef, statementOf, viewActId, type DiscussionXapi } from './discussion-xapi.js';
 import { requireStaff, requireUser, viewerOf, type Viewer } from './discussion-policy.js';
 import { RENDER_VERSION, renderMarkdown } from './markdown.js';
 import type { PostStore } from './post-store.js';
@@ -17,6 +18,8 @@ export interface DiscussionDeps {
   clock: Clock;
   /** Threads per page of a space, and depth-1 replies per page of a thread. */
   pageSize?: { threads: number; replies: number };
+  /** Where the acts' xAPI statements go; without it none are recorded. */
+  xapi?: DiscussionXapi;
 }
 
 export const DEFAULT_PAGE_SIZE = { threads: 20, replies: 20 } as const;
@@ -121,12 +124,35 @@ export function createThreadService(deps: DiscussionDeps) {
       const v = viewerOf(launch);
       const space = await loadSpace(deps, v, spaceId);
       const authorId = requireUser(v);
+      const now = deps.clock.now();
       const { thread } = await deps.threads.create(
         { spaceId: space.id, authorId, title: input.title, kind: input.kind },
         { bodyMarkdown: input.body, bodyHtml: renderMarkdown(input.body), renderVersion: RENDER_VERSION },
-        deps.clock.now(),
+        now,
+        // `posted` (or `asked`, for a question thread), with the opening text as the response.
+        recordIn(deps.xapi, launch, ({ threadId }: { threadId: string }) => ({
+          kind: 'thread_created',
+          id: threadId,
+          at: now,
+          space: spaceRef(space),
+          thread: { id: threadId, title: input.title, kind: input.kind },
+          text: input.body,
+        })),
       );
       return thread;
+    },
+
+    /**
+     * Records that a named user opened the space page (`viewed`). At most one statement per user,
+     * space and clock hour: the statement id derives from that window (viewActId), so reloads,
+     * paging and re-sorting collapse into the first view. Anonymous viewers record nothing.
+     */
+    async recordView(launch: LaunchContext, space: Space): Promise<void> {
+      if (!deps.xapi || !launch.user) return;
+      const now = deps.clock.now();
+      const s = statementOf(deps.xapi, launch, { kind: 'space_viewed', id: viewActId(space.id, launch.user.id, now), at: now, space: spaceRef(space) });
+      // A view writes nothing but its statement, so the statement is the whole act.
+      if (s) await deps.xapi.enqueueAlone([s]);
     },
 
     /**

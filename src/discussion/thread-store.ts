@@ -9,9 +9,16 @@ export interface NewThread {
   kind: ThreadKind;
 }
 
+/**
+ * Runs inside an act's own transaction, after the act's rows are written, with their ids: what it
+ * writes (e.g. the act's xAPI statement in the outbox) commits or rolls back with the act, and a
+ * throw rolls the act back. Stores know nothing of what it does.
+ */
+export type InTransaction<W> = (trx: Db, written: W) => Promise<void>;
+
 export interface ThreadStore {
-  /** The thread and its opening post, in one transaction. */
-  create(thread: NewThread, body: RenderedBody, now: number): Promise<{ thread: Thread; opening: Post }>;
+  /** The thread and its opening post, in one transaction (which `also` joins). */
+  create(thread: NewThread, body: RenderedBody, now: number, also?: InTransaction<{ threadId: string; openingId: string }>): Promise<{ thread: Thread; opening: Post }>;
   /** Scoped by context (through the thread's space): an id from another course is not found. */
   get(contextId: string, id: string): Promise<Thread | null>;
   /** Pinned threads first, then by `sort`; ties broken by id so pages never overlap. */
@@ -76,7 +83,7 @@ export function createThreadStore(db: Db): ThreadStore {
       .leftJoin('users as u', 'u.id', 't.author_id');
 
   return {
-    async create(thread, body, now) {
+    async create(thread, body, now, also) {
       const id = newId();
       const postId = newId();
       await db.transaction(async (trx) => {
@@ -105,6 +112,7 @@ export function createThreadStore(db: Db): ThreadStore {
           render_version: body.renderVersion,
           created_at: now,
         });
+        if (also) await also(trx, { threadId: id, openingId: postId });
       });
       const author = await db('users').where({ id: thread.authorId }).first<{ name: string | null } | undefined>('name');
       const authorName = author?.name ?? null;

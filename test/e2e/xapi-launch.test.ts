@@ -115,11 +115,13 @@ describe('xAPI: with no LRS configured', () => {
   });
   after(async () => stack.close());
 
-  it('keeps the launched statement in the outbox for the embedded LRS', async () => {
+  it('queues the launched statement in the outbox for the embedded LRS', async () => {
     const r = await launch(stack, { sub: 'learner-9' });
     expect(r.response.status).to.equal(303);
     const [stats] = await stack.tool.container.outbox.stats(Date.now());
-    expect(stats).to.include({ lrsId: 'embedded', depth: 1, dead: 0, delivered: 0 });
+    // The embedded LRS's delivery may already have taken it (test/e2e/embedded-lrs.test.ts).
+    expect(stats).to.include({ lrsId: 'embedded', dead: 0 });
+    expect(stats!.depth + stats!.delivered).to.equal(1);
     const row = await stack.tool.container.db('xapi_outbox').first();
     expect(row.statement_id).to.equal(statementId('launched', r.state));
     expect(xapiProblems(JSON.parse(row.statement as string))).to.deep.equal([]);

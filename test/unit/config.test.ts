@@ -42,7 +42,7 @@ describe('config', () => {
     const lrs = { XAPI_LRS_ENDPOINT: 'https://lrs.example.org/xapi/', XAPI_LRS_USERNAME: 'key', XAPI_LRS_PASSWORD: 'hunter2-secret' };
 
     it('has no LRS by default, batches of 50, no names', () => {
-      expect(loadConfig({}).xapi).to.deep.equal({ lrs: null, batchSize: 50, actorNames: false });
+      expect(loadConfig({}).xapi).to.deep.equal({ lrs: null, batchSize: 50, actorNames: false, embeddedLrs: null });
     });
 
     it('reads the LRS endpoint, credentials, batch size and actor-name switch', () => {
@@ -79,6 +79,23 @@ describe('config', () => {
       bad({ XAPI_BATCH_SIZE: '0' }, /XAPI_BATCH_SIZE/);
       bad({ XAPI_BATCH_SIZE: 'many' }, /XAPI_BATCH_SIZE/);
       bad({ XAPI_ACTOR_NAMES: 'yes' }, /XAPI_ACTOR_NAMES/);
+    });
+
+    it('reads the embedded LRS credentials, both or neither, and never shows the secret', () => {
+      const c = loadConfig({ EMBEDDED_LRS_KEY: 'tl-key', EMBEDDED_LRS_SECRET: 'hunter2-embedded-secret' });
+      expect(c.xapi.embeddedLrs).to.include({ key: 'tl-key', secret: 'hunter2-embedded-secret' });
+      expect(JSON.stringify(c)).not.to.contain('hunter2');
+      expect(inspect(c, { depth: 10 })).not.to.contain('hunter2');
+      for (const env of [{ EMBEDDED_LRS_KEY: 'tl-key' }, { EMBEDDED_LRS_SECRET: 'hunter2-embedded-secret' }, { EMBEDDED_LRS_KEY: 'a:b', EMBEDDED_LRS_SECRET: 'hunter2-embedded-secret' }, { EMBEDDED_LRS_KEY: 'k', EMBEDDED_LRS_SECRET: 'hunter2' }]) {
+        try {
+          loadConfig(env);
+          expect.fail('should throw');
+        } catch (err) {
+          expect(err).to.be.instanceOf(ConfigError);
+          expect((err as Error).message).to.match(/EMBEDDED_LRS_/);
+          expect((err as Error).message).not.to.contain('hunter2');
+        }
+      }
     });
   });
 });

@@ -1,12 +1,17 @@
 import { expect } from 'chai';
 import { fixedClock } from '../../src/clock.js';
-import { FakeDiscussionStore } from '../../src/discussion/fake-discussion-store.js';
+import { viewActId } from '../../src/discussion/discussion-xapi.js';
+import { FAKE_TRX, FakeDiscussionStore } from '../../src/discussion/fake-discussion-store.js';
 import { createPostService, MAX_DEPTH } from '../../src/discussion/post-service.js';
 import { VISIBLE_LEVELS, type PostView } from '../../src/discussion/post-view.js';
 import { createThreadService } from '../../src/discussion/thread-service.js';
 import { mapRoles } from '../../src/lti/claims.js';
 import type { LaunchContext } from '../../src/lti/launch-context.js';
 import { AppError } from '../../src/web/errors.js';
+import { statementId } from '../../src/xapi/statement-builder.js';
+import type { XapiActivity, XapiStatement } from '../../src/xapi/statement.js';
+import { VERB } from '../../src/xapi/vocabulary.js';
+import { xapiProblems } from '../helpers/lrs-stub.js';
 
 const ROLE = {
   learner: 'http://purl.imsglobal.org/vocab/lis/v2/membership#Learner',
@@ -365,5 +370,118 @@ describe('discussion services (on fake stores)', () => {
       expect(store.postRows.get(post.id)!.hiddenAt).to.equal(null);
       expect(store.threadRows.get(t.id)!.pinned).to.equal(false);
     });
+  });
+});
+
+describe('discussion services record their acts as xAPI statements (fake stores and outbox)', () => {
+  let store: FakeDiscussionStore;
+  let clock: ReturnType<typeof fixedClock>;
+  let threads: ReturnType<typeof createThreadService>;
+  let posts: ReturnType<typeof createPostService>;
+  let spaceId: string;
+  /** What the outbox was asked to queue, and in which transaction. */
+  let queued: Array<{ trx: unknown; statement: XapiStatement }>;
+  let alone: XapiStatement[];
+  let failEnqueue: boolean;
+  const ann = launchOf('ann', 'ctx-a');
+  const ben = launchOf('ben', 'ctx-a');
+  const tess = launchOf('tess', 'ctx-a', 'instructor');
+
+  beforeEach(() => {
+    store = new FakeDiscussionStore();
+    clock = fixedClock(1_800_000_000_000);
+    queued = [];
+    alone = [];
+    failEnqueue = false;
+    const xapi = {
+      outbox: {
+        enqueue: async (trx: unknown, list: XapiStatement[]) => {
+          if (failEnqueue) throw new Error('outbox down');
+          for (const statement of list) queued.push({ trx, statement });
+        },
+      },
+      statements: { publicUrl: 'https://tool.example/' },
+      enqueueAlone: async (list: XapiStatement[]) => {
+        alone.push(...list);
+      },
+    };
+    const deps = { spaces: store.spaces, threads: store.threads, posts: store.posts, clock: { now: () => (clock.advance(1), clock.now()) }, xapi };
+    threads = createThreadService(deps);
+    posts = createPostService(deps);
+    spaceId = store.addSpace('ctx-a', 'Prep').id;
+  });
+
+  const verbs = () => queued.map((q) => q.statement.verb.id);
+
+  it('queues one statement per act, in the act’s transaction, with ids derived from the act', async () => {
+    const t = await threads.create(ann, spaceId, { title: 'T', kind: 'question', body: 'Why?' });
+    const { post } = await posts.reply(ben, t.id, { body: 'Because.', parentPostId: null });
+    await posts.edit(ben, post.id, { body: 'Because!', title: null });
+    await posts.remove(ben, post.id);
+    expect(verbs()).to.deep.equal([VERB.asked, VERB.replied, VERB.edited, VERB.deleted]);
+    expect(queued.every((q) => q.trx === FAKE_TRX)).to.equal(true);
+    const [asked, replied, edited, deleted] = queued.map((q) => q.statement);
+    expect(asked!.id).to.equal(statementId('thread_created', t.id));
+    expect(asked!.result).to.deep.equal({ response: 'Why?' });
+    expect(replied!.id).to.equal(statementId('reply_posted', post.id));
+    expect((replied!.object as XapiActivity).id).to.equal(`https://tool.example/posts/${post.id}`);
+    // The edit's id is its revision's (that revision is gone with the delete, the statement stays).
+    expect(edited!.id).to.match(/^[0-9a-f-]{36}$/);
+    expect(edited!.result).to.deep.equal({ response: 'Because!' });
+    expect(deleted!.id).to.equal(statementId('deleted', post.id));
+    for (const q of queued) expect(xapiProblems(q.statement), q.statement.verb.id).to.deep.equal([]);
+  });
+
+  it('records nothing for refused acts, moderation or anonymous readers', async () => {
+    const t = await threads.create(ann, spaceId, { title: 'T', kind: 'discussion', body: 'B' });
+    queued = [];
+    const opening = (await store.posts.opening(t.id))!;
+    await failure(posts.edit(ben, opening.id, { body: 'not mine', title: 'x' }));
+    await failure(posts.remove(ben, opening.id));
+    await failure(threads.create(launchOf(null, 'ctx-a'), spaceId, { title: 'T', kind: 'discussion', body: 'B' }));
+    await threads.setPinned(tess, t.id, true);
+    await threads.setLocked(tess, t.id, true);
+    await posts.setHidden(tess, opening.id, true);
+    await threads.recordView(launchOf(null, 'ctx-a'), store.spaceRows.get(spaceId)!);
+    expect(queued).to.deep.equal([]);
+    expect(alone).to.deep.equal([]);
+  });
+
+  it('leaves the act undone when its statement cannot be queued', async () => {
+    const t = await threads.create(ann, spaceId, { title: 'T', kind: 'discussion', body: 'B' });
+    const opening = (await store.posts.opening(t.id))!;
+    failEnqueue = true;
+    const threadsBefore = store.threadRows.size;
+    const postsBefore = [...store.postRows.values()].map((p) => ({ ...p }));
+    for (const act of [
+      () => threads.create(ann, spaceId, { title: 'T2', kind: 'discussion', body: 'B2' }),
+      () => posts.reply(ben, t.id, { body: 'R', parentPostId: null }),
+      () => posts.edit(ann, opening.id, { body: 'B2', title: 'T2' }),
+      () => posts.remove(ann, opening.id),
+    ]) {
+      let error: unknown;
+      await act().catch((e: unknown) => (error = e));
+      expect((error as Error).message).to.equal('outbox down');
+    }
+    expect(store.threadRows.size).to.equal(threadsBefore);
+    expect([...store.postRows.values()]).to.deep.equal(postsBefore);
+    expect(store.revisionRows).to.deep.equal([]);
+    expect(store.threadRows.get(t.id)!.title).to.equal('T');
+  });
+
+  it('records one view per user, space and clock hour', async () => {
+    const space = store.spaceRows.get(spaceId)!;
+    clock.set(Date.UTC(2027, 0, 4, 10, 0, 0));
+    await threads.recordView(ann, space);
+    clock.set(Date.UTC(2027, 0, 4, 10, 59, 0));
+    await threads.recordView(ann, space);
+    await threads.recordView(ben, space);
+    clock.set(Date.UTC(2027, 0, 4, 11, 0, 0));
+    await threads.recordView(ann, space);
+    const ids = alone.map((s) => s.id);
+    expect(alone.every((s) => s.verb.id === VERB.viewed)).to.equal(true);
+    expect(ids[0]).to.equal(ids[1]);
+    expect(new Set(ids).size).to.equal(3);
+    expect(ids[0]).to.equal(statementId('space_viewed', viewActId(spaceId, 'ann', Date.UTC(2027, 0, 4, 10, 30))));
   });
 });

@@ -1,0 +1,199 @@
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { safeEqual } from '../../ids.js';
+import { agentKey } from './ifi.js';
+import type { EmbeddedLrsCredentials } from './credentials.js';
+import { badRequest, LrsError } from './lrs-errors.js';
+import type { EmbeddedLrsService, StatementFormat } from './lrs-service.js';
+import type { StatementQuery } from './statement-store.js';
+
+/** The xAPI version this LRS speaks, sent on every response (xAPI 1.0.3 Communication §3.3). */
+export const LRS_VERSION = '1.0.3';
+const ACCEPTED_VERSIONS = /^1\.0(\.[0-3])?$/;
+
+export interface LrsRouterDeps {
+  publicUrl: string;
+  lrs: EmbeddedLrsService;
+  credentials: () => Promise<EmbeddedLrsCredentials>;
+}
+
+type Q = Record<string, unknown>;
+
+const FILTERS = ['agent', 'verb', 'activity', 'registration', 'related_activities', 'related_agents', 'since', 'until', 'limit', 'ascending'] as const;
+
+function str(q: Q, name: string): string | undefined {
+  const v = q[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw badRequest(`Give ${name} once.`);
+  return v;
+}
+
+function bool(q: Q, name: string): boolean {
+  const v = str(q, name);
+  if (v === undefined || v === 'false') return false;
+  if (v === 'true') return true;
+  throw badRequest(`${name} must be true or false.`);
+}
+
+function time(q: Q, name: string): number | undefined {
+  const v = str(q, name);
+  if (v === undefined) return undefined;
+  // ISO 8601 with a time zone (xAPI 1.0.3 Data §4.5).
+  const t = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$/.test(v) ? Date.parse(v) : NaN;
+  if (Number.isNaN(t)) throw badRequest(`${name} must be an ISO 8601 timestamp with a time zone.`);
+  return t;
+}
+
+function format(q: Q): StatementFormat {
+  const f = str(q, 'format') ?? 'exact';
+  if (f !== 'exact' && f !== 'ids' && f !== 'canonical') throw badRequest('format must be ids, exact or canonical.');
+  return f;
+}
+
+/** Reads the filters of GET /statements into a store query (without paging position). */
+function parseQuery(q: Q): Omit<StatementQuery, 'after'> {
+  let agent: string | undefined;
+  const a = str(q, 'agent');
+  if (a !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(a);
+    } catch {
+      throw badRequest('agent must be a JSON Agent or identified Group.');
+    }
+    const k = agentKey(parsed);
+    if (k === null) throw badRequest('agent must carry exactly one inverse functional identifier (mbox, mbox_sha1sum, openid or account).');
+    agent = k;
+  }
+  const limitRaw = str(q, 'limit');
+  if (limitRaw !== undefined && !/^\d+$/.test(limitRaw)) throw badRequest('limit must be a non-negative integer.');
+  const registration = str(q, 'registration');
+  if (registration !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(registration)) throw badRequest('registration must be a UUID.');
+  return {
+    agent,
+    verb: str(q, 'verb'),
+    activity: str(q, 'activity'),
+    registration,
+    relatedActivities: bool(q, 'related_activities'),
+    relatedAgents: bool(q, 'related_agents'),
+    since: time(q, 'since'),
+    until: time(q, 'until'),
+    ascending: bool(q, 'ascending'),
+    limit: limitRaw === undefined ? 0 : Number(limitRaw),
+  };
+}
+
+interface Cursor {
+  q: Omit<StatementQuery, 'after'>;
+  f: StatementFormat;
+  a: { stored: number; id: string };
+}
+
+const encodeCursor = (c: Cursor): string => Buffer.from(JSON.stringify(c)).toString('base64url');
+function decodeCursor(token: string): Cursor {
+  try {
+    const c = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Cursor;
+    if (typeof c?.a?.stored !== 'number' || typeof c.a.id !== 'string' || typeof c.q !== 'object') throw new Error('shape');
+    return c;
+  } catch {
+    throw badRequest('The more cursor is not valid.');
+  }
+}
+
+/**
+ * The embedded LRS (xAPI 1.0.3 Communication): the Statement Resource (§2.1) and About (§2.8)
+ * under {PUBLIC_URL}/xapi/, with HTTP Basic authentication. Document resources, Agents,
+ * Activities and attachments are not served yet.
+ */
+export function embeddedLrsRouter(deps: LrsRouterDeps): Router {
+  const r = Router();
+  const basePath = new URL(deps.publicUrl).pathname.replace(/\/+$/, '');
+  const moreUrl = (token: string): string => `${basePath}/xapi/statements?more=${token}`;
+
+  // Every answer, errors included, names the version.
+  r.use(['/xapi/statements', '/xapi/about'], (_req, res, next) => {
+    res.set('X-Experience-API-Version', LRS_VERSION);
+    next();
+  });
+
+  // About (§2.8) is public and needs no version header.
+  r.get('/xapi/about', (_req, res) => {
+    res.json({ version: [LRS_VERSION, '1.0.2', '1.0.1', '1.0.0'], extensions: { 'https://threadline.example/xapi/embedded-lrs': { resources: ['statements', 'about'] } } });
+  });
+
+  r.use('/xapi/statements', async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const v = req.get('X-Experience-API-Version');
+      if (!v) throw badRequest('The X-Experience-API-Version header is required.');
+      if (!ACCEPTED_VERSIONS.test(v.trim())) throw badRequest(`xAPI version ${v} is not supported; use ${LRS_VERSION}.`);
+      const creds = await deps.credentials();
+      const m = /^Basic\s+(.+)$/i.exec(req.get('Authorization') ?? '');
+      const [user, ...rest] = m ? Buffer.from(m[1]!, 'base64').toString('utf8').split(':') : [];
+      if (!m || !safeEqual(user ?? '', creds.key) || !safeEqual(rest.join(':'), creds.secret)) {
+        res.set('WWW-Authenticate', 'Basic realm="Threadline LRS", charset="UTF-8"');
+        throw new LrsError(401, 'xapi_unauthorized', 'Valid basic-auth credentials for the embedded LRS are required.');
+      }
+      res.locals.lrsKey = creds.key;
+      if (typeof req.query.method === 'string') throw badRequest('The alternate request syntax (?method=) is not supported.');
+      if ((req.method === 'POST' || req.method === 'PUT') && req.is('multipart/*')) throw badRequest('Statements with attachments (multipart/mixed) are not supported by the embedded LRS yet.');
+      next();
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  const json = express.json({ limit: '10mb', type: () => true, strict: false });
+  const authority = (res: Response) => ({ objectType: 'Agent', account: { homePage: deps.publicUrl, name: String(res.locals.lrsKey) } });
+
+  r.post('/xapi/statements', json, async (req, res) => {
+    const body: unknown = req.body;
+    if (body === undefined) throw badRequest('The body must be a statement or an array of statements.');
+    const ids = await deps.lrs.store(Array.isArray(body) ? body : [body], authority(res));
+    res.set('X-Experience-API-Consistent-Through', deps.lrs.consistentThrough()).json(ids);
+  });
+
+  r.put('/xapi/statements', json, async (req, res) => {
+    const id = str(req.query as Q, 'statementId');
+    if (!id) throw badRequest('PUT needs a statementId parameter.');
+    const body: unknown = req.body;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('The body must be one statement.');
+    const s = body as Record<string, unknown>;
+    if (s.id !== undefined && String(s.id).toLowerCase() !== id.toLowerCase()) throw badRequest('The statement id does not match statementId.');
+    await deps.lrs.store([{ ...s, id }], authority(res));
+    res.status(204).end();
+  });
+
+  r.get('/xapi/statements', async (req, res) => {
+    const q = req.query as Q;
+    res.set('X-Experience-API-Consistent-Through', deps.lrs.consistentThrough());
+    const statementId = str(q, 'statementId');
+    const voidedId = str(q, 'voidedStatementId');
+    if (statementId !== undefined || voidedId !== undefined) {
+      if (statementId !== undefined && voidedId !== undefined) throw badRequest('Give statementId or voidedStatementId, not both.');
+      if (FILTERS.some((f) => q[f] !== undefined) || q.more !== undefined) throw badRequest('statementId and voidedStatementId take no other filters.');
+      const found = await deps.lrs.get((statementId ?? voidedId)!, { voided: voidedId !== undefined, format: format(q) });
+      if (!found) throw new LrsError(404, 'xapi_not_found', 'No such statement.');
+      res.json(found);
+      return;
+    }
+    let query: Omit<StatementQuery, 'after'>;
+    let fmt: StatementFormat;
+    let after: Cursor['a'] | undefined;
+    const more = str(q, 'more');
+    if (more !== undefined) {
+      const c = decodeCursor(more);
+      query = c.q;
+      fmt = c.f;
+      after = c.a;
+    } else {
+      query = parseQuery(q);
+      fmt = format(q);
+      // attachments=true would need a multipart answer; there are no attachments to send yet.
+      bool(q, 'attachments');
+    }
+    const page = await deps.lrs.query({ ...query, after }, fmt);
+    const next = page.next ? encodeCursor({ q: query, f: fmt, a: JSON.parse(page.next) as Cursor['a'] }) : null;
+    res.json({ statements: page.statements, more: next ? moreUrl(next) : '' });
+  });
+
+  return r;
+}
