@@ -11,6 +11,7 @@ import * as posts from './20261127000200_posts.js';
 import * as postRevisions from './20261127000300_post_revisions.js';
 import * as xapiOutbox from './20261127090000_xapi_outbox.js';
 import * as embeddedLrs from './20261128000100_embedded_lrs.js';
+import * as postReactions from './20261129000100_post_reactions.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -35,6 +36,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261127000300_post_revisions', postRevisions],
   ['20261127090000_xapi_outbox', xapiOutbox],
   ['20261128000100_embedded_lrs', embeddedLrs],
+  ['20261129000100_post_reactions', postReactions],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -3,7 +3,12 @@
 export const THREAD_KINDS = ['discussion', 'question'] as const;
 export type ThreadKind = (typeof THREAD_KINDS)[number];
 
-export type ThreadSort = 'active' | 'newest';
+export type ThreadSort = 'active' | 'newest' | 'helpful';
+/** How a thread's depth-1 replies are ordered: oldest first (the default) or most helpful first. */
+export type ReplySort = 'oldest' | 'helpful';
+
+/** The one reaction there is: "helpful". One per user per post. */
+export const REACTION = 'helpful';
 
 export interface Thread {
   id: string;
@@ -17,6 +22,10 @@ export interface Thread {
   locked: boolean;
   /** Replies ever posted (tombstones included, so the count matches what the page lists). */
   replyCount: number;
+  /** "Helpful" reactions on all of the thread's posts. */
+  reactionCount: number;
+  /** For a question: the reply accepted as its answer. */
+  acceptedPostId: string | null;
   createdAt: number;
   updatedAt: number;
   lastActivityAt: number;
@@ -47,6 +56,11 @@ export interface Post {
   deletedAt: number | null;
   hiddenAt: number | null;
   hiddenBy: string | null;
+  /** "Helpful" reactions on this post. */
+  reactionCount: number;
+  /** When an instructor endorsed it; null when no one has (or the endorsement was withdrawn). */
+  endorsedAt: number | null;
+  endorsedBy: string | null;
 }
 
 /** A version a post had before an edit replaced it. */

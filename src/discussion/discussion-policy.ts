@@ -72,3 +72,35 @@ export function assertCanDelete(v: Viewer, p: Post): void {
   if (!isAuthor(v, p)) throw new ForbiddenError('not_author', 'You can only delete your own posts.');
   if (p.deletedAt !== null) throw new AppError(409, 'post_unavailable', 'This post was already deleted.');
 }
+
+/** "Helpful" is what others found a post: not on one's own, and only on a post one can read. */
+export const canReact = (v: Viewer, p: Post): boolean => v.userId !== null && !isAuthor(v, p) && postState(p) === 'visible';
+export const canEndorse = (v: Viewer, p: Post): boolean => v.staff && v.userId !== null && postState(p) === 'visible';
+/** In a question thread, its asker or staff pick one reply (any depth) as the answer. */
+export const canAccept = (v: Viewer, t: Thread, p: Post): boolean =>
+  t.kind === 'question' && p.depth > 0 && postState(p) === 'visible' && v.userId !== null && (v.staff || t.authorId === v.userId);
+
+export function assertCanReact(v: Viewer, p: Post): void {
+  requireUser(v);
+  if (isAuthor(v, p)) throw new ForbiddenError('own_post', 'You cannot mark your own post as helpful.');
+  if (postState(p) !== 'visible') throw new AppError(409, 'post_unavailable', 'That post was deleted or hidden, so it takes no reactions.');
+}
+
+export function assertCanEndorse(v: Viewer, p: Post): void {
+  requireUser(v);
+  if (!v.staff) throw new ForbiddenError('forbidden_role', 'Only instructors and teaching assistants can endorse posts.');
+  if (postState(p) !== 'visible') throw new AppError(409, 'post_unavailable', 'That post was deleted or hidden, so it cannot be endorsed.');
+}
+
+/** Who may choose (or clear) a question's answer: its asker and staff. */
+export function assertCanChooseAnswer(v: Viewer, t: Thread): void {
+  requireUser(v);
+  if (t.kind !== 'question') throw new AppError(409, 'not_a_question', 'Only question threads have an accepted answer.');
+  if (!v.staff && t.authorId !== v.userId) throw new ForbiddenError('not_asker', 'Only the person who asked, or an instructor, can choose the accepted answer.');
+}
+
+export function assertCanAccept(v: Viewer, t: Thread, p: Post): void {
+  assertCanChooseAnswer(v, t);
+  if (p.depth === 0) throw new AppError(409, 'not_a_reply', 'The question itself cannot be its answer: choose a reply.');
+  if (postState(p) !== 'visible') throw new AppError(409, 'post_unavailable', 'That post was deleted or hidden, so it cannot be the answer.');
+}

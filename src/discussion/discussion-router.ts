@@ -16,12 +16,13 @@ export interface DiscussionRouterDeps {
 
 // Query strings are input too: anything malformed falls back to the default page.
 const listQuery = z.object({
-  sort: z.enum(['active', 'newest']).catch('active'),
+  sort: z.enum(['active', 'newest', 'helpful']).catch('active'),
   page: z.coerce.number().int().min(1).max(100_000).catch(1),
 });
 const threadQuery = z.object({
   page: z.coerce.number().int().min(1).max(100_000).catch(1),
   focus: z.string().max(64).optional().catch(undefined),
+  sort: z.enum(['oldest', 'helpful']).catch('oldest'),
 });
 
 const id = (v: unknown): string => String(v);
@@ -89,7 +90,7 @@ export function discussionRouter(deps: DiscussionRouterDeps): Router {
 
   r.get('/threads/:id', s, async (req, res) => {
     const q = threadQuery.parse(req.query);
-    const view = await deps.threads.view(res.locals.launch!, id(req.params.id), { page: q.page, focusId: q.focus ?? null });
+    const view = await deps.threads.view(res.locals.launch!, id(req.params.id), { page: q.page, focusId: q.focus ?? null, sort: q.sort });
     res.render('discussion/thread', { ...pageLocals(res, view.space), title: view.thread.displayTitle ?? 'Hidden thread', ...view });
   });
 
@@ -157,6 +158,21 @@ export function discussionRouter(deps: DiscussionRouterDeps): Router {
   r.post('/posts/:id/restore', ...post, async (req, res) => {
     redirectTo(res, await deps.posts.setHidden(res.locals.launch!, id(req.params.id), false));
   });
+
+  // Reactions, endorsements and accepted answers: one POST each way, so a reload or a second
+  // click of the same button changes nothing (no toggling by surprise), and no script is needed.
+  for (const [action, set, on] of [
+    ['react', 'setReaction', true],
+    ['unreact', 'setReaction', false],
+    ['endorse', 'setEndorsed', true],
+    ['unendorse', 'setEndorsed', false],
+    ['accept', 'setAccepted', true],
+    ['unaccept', 'setAccepted', false],
+  ] as const) {
+    r.post(`/posts/:id/${action}`, ...post, async (req, res) => {
+      redirectTo(res, await deps.posts[set](res.locals.launch!, id(req.params.id), on));
+    });
+  }
 
   return r;
 }

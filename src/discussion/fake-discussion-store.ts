@@ -21,6 +21,8 @@ export class FakeDiscussionStore {
   readonly postRows = new Map<string, Post>();
   readonly revisionRows: PostRevision[] = [];
   readonly userNames = new Map<string, string | null>();
+  /** Reactions by `${postId} ${userId}`, with the reaction's id. */
+  readonly reactionRows = new Map<string, string>();
 
   addSpace(contextId: string, title = 'Space', id: string = newId()): Space {
     const space: Space = { id, contextId, resourceLinkId: null, kind: 'prep', title, eventAt: null, timeZone: 'UTC', createdBy: null, createdAt: 0 };
@@ -39,6 +41,13 @@ export class FakeDiscussionStore {
 
   private byTime = (a: Post, b: Post): number => a.depth - b.depth || a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
+  private bumpReactions(post: Pick<Post, 'id' | 'threadId'>, by: number): void {
+    const p = this.postRows.get(post.id);
+    if (p) this.postRows.set(p.id, { ...p, reactionCount: p.reactionCount + by });
+    const t = this.threadRows.get(post.threadId);
+    if (t) this.threadRows.set(t.id, { ...t, reactionCount: t.reactionCount + by });
+  }
+
   readonly spaces: Pick<SpaceStore, 'get'> = {
     get: async (contextId, id) => {
       const s = this.spaceRows.get(id);
@@ -48,8 +57,8 @@ export class FakeDiscussionStore {
 
   readonly threads: ThreadStore = {
     create: async (thread, body, now, also) => {
-      const t: Thread = this.withName({ id: newId(), ...thread, pinned: false, locked: false, replyCount: 0, createdAt: now, updatedAt: now, lastActivityAt: now });
-      const p: Post = this.withName({ id: newId(), threadId: t.id, parentId: null, branchId: null, depth: 0, authorId: thread.authorId, ...body, createdAt: now, editedAt: null, deletedAt: null, hiddenAt: null, hiddenBy: null });
+      const t: Thread = this.withName({ id: newId(), ...thread, pinned: false, locked: false, replyCount: 0, reactionCount: 0, acceptedPostId: null, createdAt: now, updatedAt: now, lastActivityAt: now });
+      const p: Post = this.withName({ id: newId(), threadId: t.id, parentId: null, branchId: null, depth: 0, authorId: thread.authorId, ...body, createdAt: now, editedAt: null, deletedAt: null, hiddenAt: null, hiddenBy: null, reactionCount: 0, endorsedAt: null, endorsedBy: null });
       if (also) await also(FAKE_TRX, { threadId: t.id, openingId: p.id });
       this.threadRows.set(t.id, t);
       this.postRows.set(p.id, p);
@@ -60,10 +69,10 @@ export class FakeDiscussionStore {
       return t ? { ...t } : null;
     },
     list: async (contextId, spaceId, { sort, limit, offset }) => {
-      const key = sort === 'newest' ? 'createdAt' : 'lastActivityAt';
+      const key = sort === 'newest' ? 'createdAt' : sort === 'helpful' ? 'reactionCount' : 'lastActivityAt';
       return [...this.threadRows.values()]
         .filter((t) => t.spaceId === spaceId && this.inContext(contextId, t.id))
-        .sort((a, b) => Number(b.pinned) - Number(a.pinned) || b[key] - a[key] || (a.id < b.id ? 1 : -1))
+        .sort((a, b) => Number(b.pinned) - Number(a.pinned) || b[key] - a[key] || (sort === 'helpful' ? b.lastActivityAt - a.lastActivityAt : 0) || (a.id < b.id ? 1 : -1))
         .slice(offset, offset + limit)
         .map((t): ThreadListItem => {
           const op = [...this.postRows.values()].find((p) => p.threadId === t.id && p.depth === 0);
@@ -75,6 +84,13 @@ export class FakeDiscussionStore {
       const t = this.threadRows.get(id);
       if (t) this.threadRows.set(id, { ...t, ...flags, updatedAt: now });
     },
+    setAccepted: async (id, postId, now, also) => {
+      const t = this.threadRows.get(id);
+      if (!t || t.acceptedPostId === postId) return false;
+      if (also) await also(FAKE_TRX, {});
+      this.threadRows.set(id, { ...t, acceptedPostId: postId, updatedAt: now });
+      return true;
+    },
   };
 
   readonly posts: PostStore = {
@@ -83,9 +99,11 @@ export class FakeDiscussionStore {
       return p && this.inContext(contextId, p.threadId) ? { ...p } : null;
     },
     opening: async (threadId) => [...this.postRows.values()].find((p) => p.threadId === threadId && p.depth === 0) ?? null,
-    page: async (threadId, { limit, offset, maxDepth }) => {
+    page: async (threadId, { limit, offset, maxDepth, order = 'oldest' }) => {
       const all = [...this.postRows.values()].filter((p) => p.threadId === threadId).sort(this.byTime);
-      const top = all.filter((p) => p.depth === 1).slice(offset, offset + limit + 1);
+      const ones = all.filter((p) => p.depth === 1);
+      if (order === 'helpful') ones.sort((a, b) => b.reactionCount - a.reactionCount || this.byTime(a, b));
+      const top = ones.slice(offset, offset + limit + 1);
       const branches = top.slice(0, limit);
       const ids = new Set(branches.map((b) => b.id));
       const below = all.filter((p) => p.depth >= 2 && p.depth <= maxDepth && p.branchId !== null && ids.has(p.branchId));
@@ -111,7 +129,7 @@ export class FakeDiscussionStore {
     addReply: async (reply, body, now, also) => {
       const id = newId();
       const depth = reply.parent.depth + 1;
-      const p: Post = this.withName({ id, threadId: reply.threadId, parentId: reply.parent.id, branchId: depth === 1 ? id : reply.parent.branchId, depth, authorId: reply.authorId, ...body, createdAt: now, editedAt: null, deletedAt: null, hiddenAt: null, hiddenBy: null });
+      const p: Post = this.withName({ id, threadId: reply.threadId, parentId: reply.parent.id, branchId: depth === 1 ? id : reply.parent.branchId, depth, authorId: reply.authorId, ...body, createdAt: now, editedAt: null, deletedAt: null, hiddenAt: null, hiddenBy: null, reactionCount: 0, endorsedAt: null, endorsedBy: null });
       if (also) await also(FAKE_TRX, { postId: id });
       this.postRows.set(id, p);
       const t = this.threadRows.get(reply.threadId)!;
@@ -143,6 +161,28 @@ export class FakeDiscussionStore {
     setHidden: async (id, hidden) => {
       const cur = this.postRows.get(id);
       if (cur) this.postRows.set(id, { ...cur, hiddenAt: hidden?.at ?? null, hiddenBy: hidden?.by ?? null });
+    },
+    react: async (post, userId, _now, also) => {
+      const key = `${post.id} ${userId}`;
+      if (this.reactionRows.has(key)) return false;
+      const reactionId = newId();
+      if (also) await also(FAKE_TRX, { reactionId });
+      this.reactionRows.set(key, reactionId);
+      this.bumpReactions(post, 1);
+      return true;
+    },
+    unreact: async (post, userId) => {
+      if (!this.reactionRows.delete(`${post.id} ${userId}`)) return false;
+      this.bumpReactions(post, -1);
+      return true;
+    },
+    reactedBy: async (userId, postIds) => new Set(postIds.filter((id) => this.reactionRows.has(`${id} ${userId}`))),
+    setEndorsed: async (id, endorsed, also) => {
+      const cur = this.postRows.get(id);
+      if (!cur || (cur.endorsedAt !== null) === (endorsed !== null)) return false;
+      if (also) await also(FAKE_TRX, {});
+      this.postRows.set(id, { ...cur, endorsedAt: endorsed?.at ?? null, endorsedBy: endorsed?.by ?? null });
+      return true;
     },
   };
 }

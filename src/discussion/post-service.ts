@@ -3,7 +3,8 @@ import type { Space } from '../spaces/space-store.js';
 import { AppError, NotFoundError } from '../web/errors.js';
 import type { Post, PostRevision, Thread } from './discussion-model.js';
 import type { EditInput, ReplyInput } from './discussion-input.js';
-import { assertCanDelete, assertCanEdit, assertCanReply, canSeeHistory, requireStaff, requireUser, viewerOf, type Viewer } from './discussion-policy.js';
+import { assertCanAccept, assertCanChooseAnswer, assertCanDelete, assertCanEdit, assertCanEndorse, assertCanReact, assertCanReply, canSeeHistory, requireStaff, requireUser, viewerOf, type Viewer } from './discussion-policy.js';
+import { REACTION } from './discussion-model.js';
 import { recordIn, spaceRef, threadRef } from './discussion-xapi.js';
 import { RENDER_VERSION, renderMarkdown } from './markdown.js';
 import { postView, VISIBLE_LEVELS, type PostView } from './post-view.js';
@@ -182,6 +183,98 @@ export function createPostService(deps: DiscussionDeps) {
       requireStaff(v);
       const by = requireUser(v);
       if (post.deletedAt === null) await deps.posts.setHidden(post.id, hidden ? { at: deps.clock.now(), by } : null);
+      return locate(post);
+    },
+
+    /**
+     * Marks the post "helpful" for the viewer (on: one per user per post), or takes it back. Only
+     * adding records xAPI (`liked`, its id from the reaction row, so a re-add after an un-react is
+     * a new act); taking it back records nothing (see docs/xapi.md).
+     */
+    async setReaction(launch: LaunchContext, postId: string, on: boolean): Promise<PostLocation> {
+      const v = viewerOf(launch);
+      const { post, thread, space } = await load(v, postId);
+      const userId = requireUser(v);
+      if (on) {
+        assertCanReact(v, post);
+        const now = deps.clock.now();
+        await deps.posts.react(
+          post,
+          userId,
+          now,
+          recordIn(deps.xapi, launch, ({ reactionId }: { reactionId: string }) => ({
+            kind: 'reacted',
+            id: reactionId,
+            at: now,
+            space: spaceRef(space),
+            thread: threadRef(thread),
+            ...(post.depth > 0 ? { post: { id: post.id } } : {}),
+            reaction: REACTION,
+          })),
+        );
+      } else {
+        // Taking back is always allowed, even once the post is hidden or deleted.
+        await deps.posts.unreact(post, userId);
+      }
+      return locate(post);
+    },
+
+    /** Staff: endorse a post ("Endorsed by instructor"), or withdraw the endorsement. */
+    async setEndorsed(launch: LaunchContext, postId: string, on: boolean): Promise<PostLocation> {
+      const v = viewerOf(launch);
+      const { post, thread, space } = await load(v, postId);
+      const by = requireUser(v);
+      if (on) {
+        assertCanEndorse(v, post);
+        const now = deps.clock.now();
+        // An endorsement starts at `now`: withdrawing it and endorsing again is a new act.
+        await deps.posts.setEndorsed(
+          post.id,
+          { at: now, by },
+          recordIn(deps.xapi, launch, () => ({
+            kind: 'endorsed',
+            id: JSON.stringify([post.id, now]),
+            at: now,
+            space: spaceRef(space),
+            thread: threadRef(thread),
+            ...(post.depth > 0 ? { post: { id: post.id } } : {}),
+          })),
+        );
+      } else {
+        requireStaff(v);
+        await deps.posts.setEndorsed(post.id, null);
+      }
+      return locate(post);
+    },
+
+    /**
+     * In a question thread, the asker or staff accept a reply as the answer (replacing any other),
+     * or clear it. Accepting records `accepted`; accepting the current answer again records nothing.
+     */
+    async setAccepted(launch: LaunchContext, postId: string, on: boolean): Promise<PostLocation> {
+      const v = viewerOf(launch);
+      const { post, thread, space } = await load(v, postId);
+      const now = deps.clock.now();
+      if (on) {
+        assertCanAccept(v, thread, post);
+        await deps.threads.setAccepted(
+          thread.id,
+          post.id,
+          now,
+          recordIn(deps.xapi, launch, () => ({
+            kind: 'answer_accepted',
+            id: JSON.stringify([thread.id, post.id, now]),
+            at: now,
+            space: spaceRef(space),
+            thread: threadRef(thread),
+            post: { id: post.id },
+          })),
+        );
+      } else {
+        assertCanChooseAnswer(v, thread);
+        // Only the current answer can be un-accepted; any other post leaves it as it is.
+        if (thread.acceptedPostId === post.id) await deps.threads.setAccepted(thread.id, null, now);
+      }
       return locate(post);
     },
 

@@ -1,6 +1,6 @@
 import type { Db } from '../db/knex.js';
 import { newId } from '../ids.js';
-import type { Post, PostRevision, RenderedBody } from './discussion-model.js';
+import type { Post, PostRevision, RenderedBody, ReplySort } from './discussion-model.js';
 import type { InTransaction } from './thread-store.js';
 
 export interface NewReply {
@@ -23,7 +23,7 @@ export interface PostStore {
    * One page of a thread's depth-1 replies (oldest first) with their descendants down to
    * `maxDepth`, in one list ordered by depth then time.
    */
-  page(threadId: string, opts: { limit: number; offset: number; maxDepth: number }): Promise<{ posts: Post[]; hasMore: boolean }>;
+  page(threadId: string, opts: { limit: number; offset: number; maxDepth: number; order?: ReplySort }): Promise<{ posts: Post[]; hasMore: boolean }>;
   /** `root` and its descendants down to `maxDepth` (absolute depth). */
   subtree(root: Post, maxDepth: number): Promise<Post[]>;
   /** How many depth-1 replies of the thread come before branch `branchId` (for its page number). */
@@ -48,6 +48,21 @@ export interface PostStore {
    */
   tombstone(id: string, now: number, also?: InTransaction<Record<string, never>>): Promise<boolean>;
   setHidden(id: string, hidden: { at: number; by: string } | null): Promise<void>;
+  /**
+   * Adds `userId`'s "helpful" reaction to the post and bumps the post's and its thread's counts,
+   * in one transaction (which `also` joins, given the reaction's id). False (and `also` never
+   * runs) when that user had already reacted: one reaction per user per post.
+   */
+  react(post: Pick<Post, 'id' | 'threadId'>, userId: string, now: number, also?: InTransaction<{ reactionId: string }>): Promise<boolean>;
+  /** Takes the reaction back and lowers the counts, in one transaction; false when there was none. */
+  unreact(post: Pick<Post, 'id' | 'threadId'>, userId: string): Promise<boolean>;
+  /** Which of `postIds` `userId` has reacted to. */
+  reactedBy(userId: string, postIds: string[]): Promise<Set<string>>;
+  /**
+   * Endorses the post (or withdraws the endorsement with null), in one transaction which `also`
+   * joins; false (and `also` never runs) when nothing changed.
+   */
+  setEndorsed(id: string, endorsed: { at: number; by: string } | null, also?: InTransaction<Record<string, never>>): Promise<boolean>;
 }
 
 export interface PostRow {
@@ -66,6 +81,9 @@ export interface PostRow {
   deleted_at: number | null;
   hidden_at: number | null;
   hidden_by: string | null;
+  reaction_count: number | string;
+  endorsed_at: number | null;
+  endorsed_by: string | null;
 }
 
 const postColumns = [
@@ -84,6 +102,9 @@ const postColumns = [
   'p.deleted_at',
   'p.hidden_at',
   'p.hidden_by',
+  'p.reaction_count',
+  'p.endorsed_at',
+  'p.endorsed_by',
 ];
 
 const numOrNull = (v: number | string | null): number | null => (v === null ? null : Number(v));
@@ -104,6 +125,9 @@ const postFromRow = (r: PostRow): Post => ({
   deletedAt: numOrNull(r.deleted_at),
   hiddenAt: numOrNull(r.hidden_at),
   hiddenBy: r.hidden_by,
+  reactionCount: Number(r.reaction_count),
+  endorsedAt: numOrNull(r.endorsed_at),
+  endorsedBy: r.endorsed_by,
 });
 
 interface RevisionRow {
@@ -141,10 +165,12 @@ export function createPostStore(db: Db): PostStore {
       return r ? postFromRow(r) : null;
     },
 
-    async page(threadId, { limit, offset, maxDepth }) {
+    async page(threadId, { limit, offset, maxDepth, order = 'oldest' }) {
+      // Most helpful: depth-1 replies by reaction count (posts_thread_helpful_idx), ties oldest first.
+      const topOrder = order === 'helpful' ? [{ column: 'p.reaction_count', order: 'desc' } as const, ...chronological] : [...chronological];
       const top = await posts()
         .where({ 'p.thread_id': threadId, 'p.depth': 1 })
-        .orderBy([...chronological])
+        .orderBy(topOrder)
         .limit(limit + 1)
         .offset(offset)
         .select<PostRow[]>(postColumns);
@@ -271,6 +297,49 @@ export function createPostStore(db: Db): PostStore {
         const n = await trx('posts').where({ id }).whereNull('deleted_at').update({ deleted_at: now, body_markdown: '', body_html: '' });
         if (n !== 1) return false;
         await trx('post_revisions').where({ post_id: id }).delete();
+        if (also) await also(trx, {});
+        return true;
+      });
+    },
+
+    async react(post, userId, now, also) {
+      return db.transaction(async (trx) => {
+        const reactionId = newId();
+        // The primary key (post, user) keeps it to one; a concurrent second click is ignored here
+        // and seen below, so the counts never go up twice.
+        await trx('post_reactions').insert({ id: reactionId, post_id: post.id, user_id: userId, created_at: now }).onConflict(['post_id', 'user_id']).ignore();
+        const row = await trx('post_reactions').where({ post_id: post.id, user_id: userId }).first<{ id: string } | undefined>('id');
+        if (row?.id !== reactionId) return false;
+        await trx('posts').where({ id: post.id }).increment('reaction_count', 1);
+        await trx('threads').where({ id: post.threadId }).increment('reaction_count', 1);
+        if (also) await also(trx, { reactionId });
+        return true;
+      });
+    },
+
+    async unreact(post, userId) {
+      return db.transaction(async (trx) => {
+        const n = await trx('post_reactions').where({ post_id: post.id, user_id: userId }).delete();
+        if (n !== 1) return false;
+        await trx('posts').where({ id: post.id }).decrement('reaction_count', 1);
+        await trx('threads').where({ id: post.threadId }).decrement('reaction_count', 1);
+        return true;
+      });
+    },
+
+    async reactedBy(userId, postIds) {
+      if (postIds.length === 0) return new Set();
+      const rows = await db('post_reactions').where({ user_id: userId }).whereIn('post_id', postIds).select<{ post_id: string }[]>('post_id');
+      return new Set(rows.map((r) => r.post_id));
+    },
+
+    async setEndorsed(id, endorsed, also) {
+      return db.transaction(async (trx) => {
+        const q = trx('posts').where({ id });
+        if (endorsed) q.whereNull('endorsed_at');
+        else q.whereNotNull('endorsed_at');
+        const n = await q.update(endorsed ? { endorsed_at: endorsed.at, endorsed_by: endorsed.by } : { endorsed_at: null, endorsed_by: null });
+        if (n !== 1) return false;
         if (also) await also(trx, {});
         return true;
       });

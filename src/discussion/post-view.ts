@@ -1,5 +1,5 @@
 import type { Post, Thread } from './discussion-model.js';
-import { canDelete, canEdit, canHide, canReply, canRestore, canSeeContent, canSeeHistory, postState, type PostState, type Viewer } from './discussion-policy.js';
+import { canAccept, canDelete, canEdit, canEndorse, canHide, canReact, canReply, canRestore, canSeeContent, canSeeHistory, postState, type PostState, type Viewer } from './discussion-policy.js';
 import { RENDER_VERSION, renderMarkdown } from './markdown.js';
 
 /** Reply levels shown under a post before the rest collapse behind a "show more" link. */
@@ -18,7 +18,13 @@ export interface PostView {
   state: PostState;
   /** Sanitized HTML; null when this viewer may not see the words (deleted, or hidden from non-staff). */
   html: string | null;
-  can: { reply: boolean; edit: boolean; delete: boolean; hide: boolean; restore: boolean; history: boolean };
+  /** "Helpful" reactions, and whether this viewer gave one (set by markReacted). */
+  reactionCount: number;
+  reactedByMe: boolean;
+  endorsed: boolean;
+  /** The accepted answer of its question thread. */
+  accepted: boolean;
+  can: { reply: boolean; edit: boolean; delete: boolean; hide: boolean; restore: boolean; history: boolean; react: boolean; endorse: boolean; accept: boolean };
   children: PostView[];
   /** Direct replies that exist below the last shown level (behind a "show more" link). */
   moreReplies: number;
@@ -39,7 +45,14 @@ export function postView(v: Viewer, t: Thread, p: Post): PostView {
     editedAt: p.editedAt,
     state: postState(p),
     html: canSeeContent(v, p) ? htmlOf(p) : null,
+    reactionCount: p.reactionCount,
+    reactedByMe: false,
+    endorsed: p.endorsedAt !== null,
+    accepted: t.acceptedPostId === p.id,
     can: {
+      react: canReact(v, p),
+      endorse: canEndorse(v, p),
+      accept: canAccept(v, t, p),
       reply: canReply(v, t, p),
       edit: canEdit(v, t, p),
       delete: canDelete(v, p),
@@ -74,4 +87,15 @@ export function buildTree(v: Viewer, t: Thread, root: Post, posts: Post[]): Post
     byId.set(p.id, view);
   }
   return top;
+}
+
+/** Every post view in `tree`, the root first. */
+export function postsIn(tree: PostView): PostView[] {
+  const out: PostView[] = [];
+  const walk = (p: PostView): void => {
+    out.push(p);
+    p.children.forEach(walk);
+  };
+  walk(tree);
+  return out;
 }

@@ -2,13 +2,13 @@ import type { Clock } from '../clock.js';
 import type { LaunchContext } from '../lti/launch-context.js';
 import type { Space, SpaceStore } from '../spaces/space-store.js';
 import { NotFoundError } from '../web/errors.js';
-import type { Post, Thread, ThreadSort } from './discussion-model.js';
+import type { Post, ReplySort, Thread, ThreadSort } from './discussion-model.js';
 import type { ThreadInput } from './discussion-input.js';
 import { recordIn, spaceRef, statementOf, viewActId, type DiscussionXapi } from './discussion-xapi.js';
 import { requireStaff, requireUser, viewerOf, type Viewer } from './discussion-policy.js';
 import { RENDER_VERSION, renderMarkdown } from './markdown.js';
 import type { PostStore } from './post-store.js';
-import { buildTree, VISIBLE_LEVELS, type PostView } from './post-view.js';
+import { buildTree, postsIn, postView, VISIBLE_LEVELS, type PostView } from './post-view.js';
 import type { ThreadStore } from './thread-store.js';
 
 export interface DiscussionDeps {
@@ -39,6 +39,8 @@ export interface ThreadListEntry {
   hidden: boolean;
   authorName: string | null;
   replyCount: number;
+  reactionCount: number;
+  answered: boolean;
   createdAt: number;
   lastActivityAt: number;
 }
@@ -58,7 +60,10 @@ export interface ThreadPage extends Paging {
   opening: PostView;
   /** In "show more" mode: the post whose replies are shown, with them nested under it. */
   focus: { post: PostView; page: number } | null;
-  can: { reply: boolean; moderate: boolean };
+  /** For a question with an accepted answer: that reply, shown above the others. */
+  accepted: PostView | null;
+  sort: ReplySort;
+  can: { reply: boolean; moderate: boolean; chooseAnswer: boolean };
 }
 
 const pageCountOf = (n: number, size: number): number => Math.max(1, Math.ceil(n / size));
@@ -106,6 +111,8 @@ export function createThreadService(deps: DiscussionDeps) {
         hidden: t.openingHidden,
         authorName: t.authorName,
         replyCount: t.replyCount,
+        reactionCount: t.reactionCount,
+        answered: t.acceptedPostId !== null,
         createdAt: t.createdAt,
         lastActivityAt: t.lastActivityAt,
       }));
@@ -159,7 +166,8 @@ export function createThreadService(deps: DiscussionDeps) {
      * A page of the thread: the opening post and a page of its replies (each branch down to
      * VISIBLE_LEVELS), or with `focusId` the replies under that post ("show more").
      */
-    async view(launch: LaunchContext, threadId: string, opts: { page: number; focusId?: string | null }): Promise<ThreadPage> {
+    async view(launch: LaunchContext, threadId: string, opts: { page: number; focusId?: string | null; sort?: ReplySort }): Promise<ThreadPage> {
+      const sort = opts.sort ?? 'oldest';
       const v = viewerOf(launch);
       const { thread, space } = await loadThread(deps, v, threadId);
       const open = await opening(thread);
@@ -176,17 +184,31 @@ export function createThreadService(deps: DiscussionDeps) {
         focus = { post: buildTree(v, thread, focusPost, sub), page };
         tree = buildTree(v, thread, open, []);
       } else {
-        const { posts } = await deps.posts.page(thread.id, { limit: size.replies, offset: (page - 1) * size.replies, maxDepth: VISIBLE_LEVELS + 1 });
+        const { posts } = await deps.posts.page(thread.id, { limit: size.replies, offset: (page - 1) * size.replies, maxDepth: VISIBLE_LEVELS + 1, order: sort });
         tree = buildTree(v, thread, open, posts);
       }
+      const acceptedPost = thread.acceptedPostId ? await deps.posts.get(v.contextId, thread.acceptedPostId) : null;
+      // A deleted answer is no answer to show on top (it keeps its tombstone among the replies).
+      const accepted = acceptedPost && acceptedPost.threadId === thread.id && acceptedPost.deletedAt === null ? postView(v, thread, acceptedPost) : null;
+      // Which of the shown posts this viewer found helpful: one query for the page.
+      const shown = [...postsIn(tree), ...(focus ? postsIn(focus.post) : []), ...(accepted ? [accepted] : [])];
+      if (v.userId) {
+        const mine = await deps.posts.reactedBy(
+          v.userId,
+          shown.map((p) => p.id),
+        );
+        for (const p of shown) p.reactedByMe = mine.has(p.id);
+      }
       return {
+        accepted,
+        sort,
         space,
         thread: { ...thread, displayTitle: tree.state === 'hidden' && !v.staff ? null : thread.title },
         opening: tree,
         focus,
         page,
         pageCount,
-        can: { reply: tree.can.reply, moderate: v.staff },
+        can: { reply: tree.can.reply, moderate: v.staff, chooseAnswer: thread.kind === 'question' && v.userId !== null && (v.staff || thread.authorId === v.userId) },
       };
     },
 

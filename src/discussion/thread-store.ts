@@ -25,6 +25,12 @@ export interface ThreadStore {
   list(contextId: string, spaceId: string, opts: { sort: ThreadSort; limit: number; offset: number }): Promise<ThreadListItem[]>;
   count(contextId: string, spaceId: string): Promise<number>;
   setFlags(id: string, flags: { pinned?: boolean; locked?: boolean }, now: number): Promise<void>;
+  /**
+   * Marks `postId` (a reply in the thread) as its accepted answer, replacing any other, or clears
+   * it with null; one transaction, which `also` joins. False (and `also` never runs) when nothing
+   * changed (that reply was already the answer, or there was none to clear).
+   */
+  setAccepted(id: string, postId: string | null, now: number, also?: InTransaction<Record<string, never>>): Promise<boolean>;
 }
 
 interface ThreadRow {
@@ -37,6 +43,8 @@ interface ThreadRow {
   pinned: boolean | number;
   locked: boolean | number;
   reply_count: number | string;
+  reaction_count: number | string;
+  accepted_post_id: string | null;
   created_at: number;
   updated_at: number;
   last_activity_at: number;
@@ -52,6 +60,8 @@ const threadColumns = [
   't.pinned',
   't.locked',
   't.reply_count',
+  't.reaction_count',
+  't.accepted_post_id',
   't.created_at',
   't.updated_at',
   't.last_activity_at',
@@ -68,6 +78,8 @@ const threadFromRow = (r: ThreadRow): Thread => ({
   pinned: Boolean(r.pinned),
   locked: Boolean(r.locked),
   replyCount: Number(r.reply_count),
+  reactionCount: Number(r.reaction_count),
+  acceptedPostId: r.accepted_post_id,
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
   lastActivityAt: Number(r.last_activity_at),
@@ -96,6 +108,7 @@ export function createThreadStore(db: Db): ThreadStore {
           pinned: false,
           locked: false,
           reply_count: 0,
+          reaction_count: 0,
           created_at: now,
           updated_at: now,
           last_activity_at: now,
@@ -117,7 +130,7 @@ export function createThreadStore(db: Db): ThreadStore {
       const author = await db('users').where({ id: thread.authorId }).first<{ name: string | null } | undefined>('name');
       const authorName = author?.name ?? null;
       return {
-        thread: { id, ...thread, authorName, pinned: false, locked: false, replyCount: 0, createdAt: now, updatedAt: now, lastActivityAt: now },
+        thread: { id, ...thread, authorName, pinned: false, locked: false, replyCount: 0, reactionCount: 0, acceptedPostId: null, createdAt: now, updatedAt: now, lastActivityAt: now },
         opening: {
           id: postId,
           threadId: id,
@@ -132,6 +145,9 @@ export function createThreadStore(db: Db): ThreadStore {
           deletedAt: null,
           hiddenAt: null,
           hiddenBy: null,
+          reactionCount: 0,
+          endorsedAt: null,
+          endorsedBy: null,
         },
       };
     },
@@ -142,7 +158,8 @@ export function createThreadStore(db: Db): ThreadStore {
     },
 
     async list(contextId, spaceId, { sort, limit, offset }) {
-      const order = sort === 'newest' ? 't.created_at' : 't.last_activity_at';
+      // "Most helpful" ties fall back to the most active, so equal counts still read sensibly.
+      const order = sort === 'newest' ? 't.created_at' : sort === 'helpful' ? 't.reaction_count' : 't.last_activity_at';
       const rows = await scoped(contextId)
         .leftJoin('posts as op', function () {
           this.on('op.thread_id', '=', 't.id').andOn('op.depth', '=', db.raw('0'));
@@ -151,6 +168,7 @@ export function createThreadStore(db: Db): ThreadStore {
         .orderBy([
           { column: 't.pinned', order: 'desc' },
           { column: order, order: 'desc' },
+          ...(sort === 'helpful' ? [{ column: 't.last_activity_at', order: 'desc' as const }] : []),
           { column: 't.id', order: 'desc' },
         ])
         .limit(limit)
@@ -169,6 +187,19 @@ export function createThreadStore(db: Db): ThreadStore {
       if (flags.pinned !== undefined) change.pinned = flags.pinned;
       if (flags.locked !== undefined) change.locked = flags.locked;
       await db('threads').where({ id }).update(change);
+    },
+
+    async setAccepted(id, postId, now, also) {
+      return db.transaction(async (trx) => {
+        const q = trx('threads').where({ id });
+        // Only a change counts: accepting the current answer again records nothing.
+        if (postId === null) q.whereNotNull('accepted_post_id');
+        else q.where((w) => w.whereNull('accepted_post_id').orWhere('accepted_post_id', '<>', postId));
+        const n = await q.update({ accepted_post_id: postId, updated_at: now });
+        if (n !== 1) return false;
+        if (also) await also(trx, {});
+        return true;
+      });
     },
   };
 }

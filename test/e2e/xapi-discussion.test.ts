@@ -317,4 +317,80 @@ describe('xAPI: discussion acts become statements, each in its act’s transacti
     expect(row).to.deep.include({ body_markdown: 'Kept.', deleted_at: null });
     expect((await db('threads').where({ id: thread }).first('title')).title).to.equal('Survives');
   });
+  it('helpful, endorsement and accepted answer each arrive once; un-react, repeats and refusals record nothing', async () => {
+    const c = stack.tool.container;
+    const question = threadIdFrom(see(await ann.post(`/spaces/${spaceId}/threads`, { title: 'Which room?', body: 'Asking.', kind: 'question' })));
+    const answer = postIdFrom(see(await ben.post(`/threads/${question}/replies`, { body: 'Room 2.' })));
+    await c.xapiSender.tick();
+    const before = await outboxCount();
+    const storedBefore = discussionStatements().length;
+
+    see(await ann.post(`/posts/${answer}/react`));
+    see(await ann.post(`/posts/${answer}/react`)); // already reacted: no second act
+    see(await ann.post(`/posts/${answer}/unreact`)); // taking it back records nothing
+    see(await ann.post(`/posts/${answer}/react`)); // reacting again is a new act
+    see(await ben.post(`/posts/${answer}/react`), 403); // his own post
+    see(await ann.post(`/posts/${answer}/endorse`), 403); // learners cannot endorse
+    see(await teacher.post(`/posts/${answer}/endorse`));
+    see(await teacher.post(`/posts/${answer}/endorse`)); // already endorsed
+    see(await ben.post(`/posts/${answer}/accept`), 403); // not the asker
+    see(await ann.post(`/posts/${answer}/accept`));
+    see(await ann.post(`/posts/${answer}/accept`)); // already the answer
+    expect(await outboxCount()).to.equal(before + 4);
+
+    await waitFor('delivery', async () => {
+      await c.xapiSender.tick();
+      const [st] = await c.outbox.stats(Date.now());
+      return st!.depth === 0 ? true : undefined;
+    });
+    const fresh = discussionStatements().slice(storedBefore);
+    expect(fresh.map((x) => x.verb.id)).to.deep.equal([VERB.liked, VERB.liked, VERB.endorsed, VERB.accepted]);
+    for (const x of fresh) {
+      expect(stub.acceptedCount.get(x.id), x.verb.id).to.equal(1);
+      expect(xapiProblems(x), x.verb.id).to.deep.equal([]);
+      expect((x.object as XapiActivity).id).to.equal(`${base}/posts/${answer}`);
+      expect(x.context!.contextActivities!.parent![0]!.id).to.equal(`${base}/threads/${question}`);
+    }
+    const [liked1, liked2, endorsed, accepted] = fresh;
+    expect(liked1!.id).not.to.equal(liked2!.id);
+    expect(liked1!.actor).to.deep.equal({ objectType: 'Agent', account: { homePage: stack.emu.issuer, name: 'x-ann' } });
+    expect(liked1!.context!.extensions![EXTENSION.reaction]).to.equal('helpful');
+    expect(endorsed!.actor).to.deep.equal({ objectType: 'Agent', account: { homePage: stack.emu.issuer, name: 'x-teacher' } });
+    expect(accepted!.actor).to.deep.equal({ objectType: 'Agent', account: { homePage: stack.emu.issuer, name: 'x-ann' } });
+    expect(stub.requests.every((q) => q.status === 200)).to.equal(true);
+  });
+
+  it('rolls a reaction, endorsement or acceptance back with its statement when the transaction fails', async () => {
+    const c = stack.tool.container;
+    const db = c.db;
+    const failing = {
+      outbox: {
+        enqueue: async (trx: Parameters<typeof c.outbox.enqueue>[0], list: XapiStatement[]) => {
+          await c.outbox.enqueue(trx, list);
+          throw new Error('forced failure after queuing');
+        },
+      },
+      statements: c.statements,
+      enqueueAlone: async () => {
+        throw new Error('not used');
+      },
+    };
+    const posts = createPostService({ spaces: createSpaceStore(db), threads: createThreadStore(db), posts: createPostStore(db), clock: c.clock, xapi: failing });
+    const question = threadIdFrom(see(await ann.post(`/spaces/${spaceId}/threads`, { title: 'Rollback Q', body: 'Q.', kind: 'question' })));
+    const answer = postIdFrom(see(await ben.post(`/threads/${question}/replies`, { body: 'A.' })));
+    const before = await outboxCount();
+    for (const act of [() => posts.setReaction(ann.launch, answer, true), () => posts.setEndorsed(teacher.launch, answer, true), () => posts.setAccepted(ann.launch, answer, true)]) {
+      let error: unknown;
+      await act().catch((e: unknown) => (error = e));
+      expect((error as Error | undefined)?.message).to.equal('forced failure after queuing');
+    }
+    expect(await outboxCount()).to.equal(before);
+    const post = await db('posts').where({ id: answer }).first();
+    expect(Number(post.reaction_count)).to.equal(0);
+    expect(post.endorsed_at).to.equal(null);
+    expect(Number((await db('post_reactions').where({ post_id: answer }).count({ n: '*' }))[0]!.n)).to.equal(0);
+    const thread = await db('threads').where({ id: question }).first();
+    expect(thread.accepted_post_id).to.equal(null);
+    expect(Number(thread.reaction_count)).to.equal(0);
+  });
 });

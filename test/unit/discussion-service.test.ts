@@ -329,11 +329,11 @@ describe('discussion services (on fake stores)', () => {
       const t = await newThread(ann);
       await posts.reply(ben, t.id, { body: 'b', parentPostId: null });
       const mine = (await threads.view(ben, t.id, { page: 1 })).opening.children[0]!;
-      expect(mine.can).to.deep.equal({ reply: true, edit: true, delete: true, hide: false, restore: false, history: false });
+      expect(mine.can).to.deep.equal({ reply: true, edit: true, delete: true, hide: false, restore: false, history: false, react: false, endorse: false, accept: false });
       const theirs = (await threads.view(ann, t.id, { page: 1 })).opening.children[0]!;
-      expect(theirs.can).to.deep.equal({ reply: true, edit: false, delete: false, hide: false, restore: false, history: false });
+      expect(theirs.can).to.deep.equal({ reply: true, edit: false, delete: false, hide: false, restore: false, history: false, react: true, endorse: false, accept: false });
       const staff = (await threads.view(tess, t.id, { page: 1 })).opening.children[0]!;
-      expect(staff.can).to.deep.equal({ reply: true, edit: false, delete: false, hide: true, restore: false, history: false });
+      expect(staff.can).to.deep.equal({ reply: true, edit: false, delete: false, hide: true, restore: false, history: false, react: true, endorse: true, accept: false });
       const anon = (await threads.view(anonymous, t.id, { page: 1 })).opening.children[0]!;
       expect(anon.can.reply).to.equal(false);
     });
