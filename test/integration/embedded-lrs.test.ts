@@ -85,6 +85,18 @@ describe(`embedded LRS over HTTP (${testDbKind()})`, function () {
     expect((await call('GET', `/xapi/statements?statementId=${uuid()}`)).status).to.equal(404);
   });
 
+  it('accepts a single Activity as a contextActivities value and returns it as an array of one (Data §2.4.6.2)', async () => {
+    const parent = { objectType: 'Activity', id: 'http://example.com/parent' };
+    const s: Json = { ...statement(), context: { contextActivities: { parent, grouping: [parent] } } };
+    const r = await post(s);
+    expect(r.status, r.text).to.equal(200);
+    const got = (await call('GET', `/xapi/statements?statementId=${s.id as string}`)).json as { context: { contextActivities: Record<string, unknown> } };
+    expect(got.context.contextActivities.parent).to.deep.equal([parent]);
+    expect(got.context.contextActivities.grouping).to.deep.equal([parent]);
+    // The same statement sent again with the array form is the same statement, not a conflict.
+    expect((await post({ ...s, context: { contextActivities: { parent: [parent], grouping: [parent] } } })).status).to.equal(200);
+  });
+
   it('assigns ids when missing and takes a single statement or an array', async () => {
     const r = await post([statement({ id: null }), statement({ id: null })]);
     expect(r.status, r.text).to.equal(200);

@@ -10,6 +10,20 @@ import { statementProblems } from './validate.js';
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * xAPI 1.0.3 Data §2.4.6.2: a contextActivities value may be a single Activity; the LRS stores and
+ * returns it as an array of one. Applied to the statement and to a SubStatement object, before
+ * validation and before the content hash used for conflict checks.
+ */
+export function arrayContextActivities(statement: Json): void {
+  for (const holder of [statement, isObj(statement.object) ? statement.object : null]) {
+    const ctx = holder && isObj(holder.context) ? holder.context : null;
+    const ca = ctx && isObj(ctx.contextActivities) ? ctx.contextActivities : null;
+    if (!ca) continue;
+    for (const [k, v] of Object.entries(ca)) if (isObj(v)) ca[k] = [v];
+  }
+}
+
 /** Most statements one GET returns (a client asking for more, or for 0 = "server maximum", gets this). */
 export const MAX_PAGE = 500;
 /** Most statements one POST may carry. */
@@ -123,6 +137,7 @@ export function createEmbeddedLrsService(deps: { db: Db; store: LrsStatementStor
           return;
         }
         s.id = s.id.toLowerCase();
+        arrayContextActivities(s);
         for (const p of statementProblems(s)) problems.push(`[${i}] ${p}`);
         // Only an LRS sets `stored`; a client's value is ignored (it is replaced) rather than rejected.
         delete s.stored;
