@@ -3,49 +3,10 @@ import { fixedClock } from '../../src/clock.js';
 import { FAKE_TRX, FakeDiscussionStore } from '../../src/discussion/fake-discussion-store.js';
 import { createPostService } from '../../src/discussion/post-service.js';
 import { createThreadService } from '../../src/discussion/thread-service.js';
-import { mapRoles } from '../../src/lti/claims.js';
-import type { LaunchContext } from '../../src/lti/launch-context.js';
-import { AppError } from '../../src/web/errors.js';
 import type { XapiActivity, XapiStatement } from '../../src/xapi/statement.js';
 import { EXTENSION, VERB } from '../../src/xapi/vocabulary.js';
+import { failure, launchOf } from '../helpers/launch-fixtures.js';
 import { xapiProblems } from '../helpers/lrs-stub.js';
-
-const ROLE = {
-  learner: 'http://purl.imsglobal.org/vocab/lis/v2/membership#Learner',
-  instructor: 'http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor',
-  ta: 'http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant',
-} as const;
-
-function launchOf(userId: string | null, contextId: string | null, role: keyof typeof ROLE = 'learner'): LaunchContext {
-  return {
-    messageType: 'LtiResourceLinkRequest',
-    platform: { id: 'p1', issuer: 'https://lms.example', clientId: 'c', productFamily: null },
-    deployment: { id: 'd1', deploymentId: 'dep' },
-    user: userId ? { id: userId, sub: `sub-${userId}`, name: null, email: null, picture: null } : null,
-    context: contextId ? { id: contextId, contextId: `lms-${contextId}`, label: null, title: null } : null,
-    resourceLink: null,
-    roles: mapRoles([ROLE[role]]),
-    mentees: [],
-    locale: 'en',
-    returnUrl: null,
-    documentTarget: null,
-    custom: {},
-    nrps: null,
-    ags: null,
-    deepLinking: null,
-    launchedAt: 0,
-  };
-}
-
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(AppError);
-    return err as AppError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('discussion reactions, endorsements and accepted answers (services on fake stores)', () => {
   let store: FakeDiscussionStore;

@@ -5,52 +5,12 @@ import { FAKE_TRX, FakeDiscussionStore } from '../../src/discussion/fake-discuss
 import { createPostService, MAX_DEPTH } from '../../src/discussion/post-service.js';
 import { VISIBLE_LEVELS, type PostView } from '../../src/discussion/post-view.js';
 import { createThreadService } from '../../src/discussion/thread-service.js';
-import { mapRoles } from '../../src/lti/claims.js';
-import type { LaunchContext } from '../../src/lti/launch-context.js';
-import { AppError } from '../../src/web/errors.js';
 import { statementId } from '../../src/xapi/statement-builder.js';
 import type { XapiActivity, XapiStatement } from '../../src/xapi/statement.js';
 import { VERB } from '../../src/xapi/vocabulary.js';
+import type { LaunchContext } from '../../src/lti/launch-context.js';
+import { failure, launchOf } from '../helpers/launch-fixtures.js';
 import { xapiProblems } from '../helpers/lrs-stub.js';
-
-const ROLE = {
-  learner: 'http://purl.imsglobal.org/vocab/lis/v2/membership#Learner',
-  instructor: 'http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor',
-  ta: 'http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant',
-  admin: 'http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator',
-  mentor: 'http://purl.imsglobal.org/vocab/lis/v2/membership#Mentor',
-} as const;
-
-function launchOf(userId: string | null, contextId: string | null, role: keyof typeof ROLE = 'learner'): LaunchContext {
-  return {
-    messageType: 'LtiResourceLinkRequest',
-    platform: { id: 'p1', issuer: 'https://lms.example', clientId: 'c', productFamily: null },
-    deployment: { id: 'd1', deploymentId: 'dep' },
-    user: userId ? { id: userId, sub: `sub-${userId}`, name: null, email: null, picture: null } : null,
-    context: contextId ? { id: contextId, contextId: `lms-${contextId}`, label: null, title: null } : null,
-    resourceLink: null,
-    roles: mapRoles([ROLE[role]]),
-    mentees: [],
-    locale: 'en',
-    returnUrl: null,
-    documentTarget: null,
-    custom: {},
-    nrps: null,
-    ags: null,
-    deepLinking: null,
-    launchedAt: 0,
-  };
-}
-
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(AppError);
-    return err as AppError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('discussion services (on fake stores)', () => {
   let store: FakeDiscussionStore;
