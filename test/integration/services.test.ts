@@ -8,7 +8,7 @@ import { SCOPES } from '../../src/lti/claims.js';
 import { createNrpsClient, NRPS_MEDIA_TYPE } from '../../src/lti/nrps-client.js';
 import type { Platform } from '../../src/lti/platform-store.js';
 import { ServiceTokens } from '../../src/lti/service-token.js';
-import { AppError, ForbiddenError, UpstreamError } from '../../src/web/errors.js';
+import { ForbiddenError, UpstreamError } from '../../src/web/errors.js';
 import { ROLE } from '../helpers/emulator/platform-emulator.js';
 import {
   addLineItem,
@@ -23,17 +23,9 @@ import {
   setMembers,
   type EmulatorMember,
 } from '../helpers/emulator/services.js';
+import { failure } from '../helpers/launch-fixtures.js';
 import { launch, startStack, type Stack } from '../helpers/stack.js';
 
-async function rejection(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(AppError);
-    return err as AppError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const member = (i: number, role: string = ROLE.learner): EmulatorMember => ({
   user_id: `user-${i}`,
@@ -134,7 +126,7 @@ describe('LTI Advantage services against the platform emulator', () => {
       configureServices(stack.emu, { audience });
       try {
         const unset = await c.platforms.upsert({ ...platform, productFamily: 'desire2learn', tokenAudience: null }, Date.now());
-        const refused = await rejection(c.serviceTokens.token(unset, [SCOPES.nrps]));
+        const refused = await failure(c.serviceTokens.token(unset, [SCOPES.nrps]));
         expect(refused).to.be.instanceOf(UpstreamError);
         expect(refused.code).to.equal('service_token_refused');
         expect(refused.message).to.contain('invalid_client');
@@ -152,13 +144,13 @@ describe('LTI Advantage services against the platform emulator', () => {
 
     it("turns the platform's refusal into a clear UpstreamError", async () => {
       configureServices(stack.emu, { tokenError: { status: 401, body: { error: 'invalid_client', error_description: 'Unknown client threadline-test-client' } } });
-      const err = await rejection(c.serviceTokens.token(platform, [SCOPES.nrps]));
+      const err = await failure(c.serviceTokens.token(platform, [SCOPES.nrps]));
       expect(err).to.be.instanceOf(UpstreamError);
       expect(err.status).to.equal(502);
       expect(err.message).to.contain('refused an access token (HTTP 401): invalid_client (Unknown client threadline-test-client)');
 
       configureServices(stack.emu, { tokenError: null, allowedScopes: [SCOPES.score] });
-      const scopeErr = await rejection(c.serviceTokens.token(platform, [SCOPES.nrps]));
+      const scopeErr = await failure(c.serviceTokens.token(platform, [SCOPES.nrps]));
       expect(scopeErr.message).to.contain('invalid_scope');
       expect(scopeErr.hint).to.contain('Enable');
     });
@@ -171,12 +163,12 @@ describe('LTI Advantage services against the platform emulator', () => {
           const a = answer(assertion);
           return new Response(JSON.stringify(a.body), { status: a.status, headers: { 'content-type': 'application/json' } });
         };
-      const macToken = await rejection(freshTokens({ fetch: fake(() => ({ status: 200, body: { access_token: 'SECRET-TOKEN-1', token_type: 'mac' } })) }).token(platform, [SCOPES.nrps]));
+      const macToken = await failure(freshTokens({ fetch: fake(() => ({ status: 200, body: { access_token: 'SECRET-TOKEN-1', token_type: 'mac' } })) }).token(platform, [SCOPES.nrps]));
       expect(macToken.message).not.to.contain('SECRET-TOKEN-1');
       expect(macToken.message).to.contain('only Bearer');
-      const noToken = await rejection(freshTokens({ fetch: fake(() => ({ status: 200, body: { token: 'SECRET-TOKEN-2', token_type: 'Bearer' } })) }).token(platform, [SCOPES.nrps]));
+      const noToken = await failure(freshTokens({ fetch: fake(() => ({ status: 200, body: { token: 'SECRET-TOKEN-2', token_type: 'Bearer' } })) }).token(platform, [SCOPES.nrps]));
       expect(noToken.message).not.to.contain('SECRET-TOKEN-2');
-      const echoed = await rejection(
+      const echoed = await failure(
         freshTokens({ fetch: fake((a) => ({ status: 400, body: { error: 'invalid_grant', error_description: `bad assertion ${a}` } })) }).token(platform, [SCOPES.nrps]),
       );
       expect(assertion).to.have.length.above(100);
@@ -193,7 +185,7 @@ describe('LTI Advantage services against the platform emulator', () => {
     });
 
     it('refuses to call the services of a disabled platform', async () => {
-      const err = await rejection(c.serviceTokens.token({ ...platform, status: 'disabled' }, [SCOPES.nrps]));
+      const err = await failure(c.serviceTokens.token({ ...platform, status: 'disabled' }, [SCOPES.nrps]));
       expect(err).to.be.instanceOf(ForbiddenError);
       expect(services(stack.emu).tokenRequests).to.have.length(0);
     });
@@ -259,13 +251,13 @@ describe('LTI Advantage services against the platform emulator', () => {
 
       it('stops with an error when the pages loop', async () => {
         const nrps = createNrpsClient(freshTokens({ fetch: scripted({ [`${host}/m`]: `<${host}/m?p=2>; rel="next"`, [`${host}/m?p=2`]: `</m>; rel=next` }) }));
-        const err = await rejection(nrps.members(platform, `${host}/m`));
+        const err = await failure(nrps.members(platform, `${host}/m`));
         expect(err.code).to.equal('service_paging_loop');
       });
 
       it('refuses to send the token to another server', async () => {
         const nrps = createNrpsClient(freshTokens({ fetch: scripted({ [`${host}/m`]: '<https://elsewhere.example/m?p=2>; rel="next"' }) }));
-        const err = await rejection(nrps.members(platform, `${host}/m`));
+        const err = await failure(nrps.members(platform, `${host}/m`));
         expect(err.code).to.equal('service_bad_next_link');
       });
 
@@ -273,7 +265,7 @@ describe('LTI Advantage services against the platform emulator', () => {
         const pages: Record<string, string> = {};
         for (let i = 1; i <= 10; i++) pages[i === 1 ? `${host}/m` : `${host}/m?p=${i}`] = `<${host}/m?p=${i + 1}>; rel="next"`;
         const nrps = createNrpsClient(freshTokens({ fetch: scripted(pages) }));
-        const err = await rejection(nrps.members(platform, `${host}/m`, { maxPages: 3 }));
+        const err = await failure(nrps.members(platform, `${host}/m`, { maxPages: 3 }));
         expect(err.code).to.equal('service_too_many_pages');
       });
 
@@ -294,7 +286,7 @@ describe('LTI Advantage services against the platform emulator', () => {
 
     it('says clearly when the platform did not grant the membership scope', async () => {
       configureServices(stack.emu, { allowedScopes: [SCOPES.score] });
-      const err = await rejection(c.nrps.members(platform, membershipsUrl(stack.emu, 'course-1')));
+      const err = await failure(c.nrps.members(platform, membershipsUrl(stack.emu, 'course-1')));
       expect(err).to.be.instanceOf(UpstreamError);
       expect(err.message).to.contain('invalid_scope');
     });
@@ -371,31 +363,31 @@ describe('LTI Advantage services against the platform emulator', () => {
 
     it('says clearly when the platform did not grant a scope', async () => {
       const readOnly = { scope: [SCOPES.lineItemReadonly, SCOPES.score], lineItems: lineItemsUrl(stack.emu, 'course-ro') };
-      const noCreate = await rejection(c.ags.findOrCreateLineItem(platform, readOnly, 'rl-ro', { label: 'RO', scoreMaximum: 1 }));
+      const noCreate = await failure(c.ags.findOrCreateLineItem(platform, readOnly, 'rl-ro', { label: 'RO', scoreMaximum: 1 }));
       expect(noCreate).to.be.instanceOf(ForbiddenError);
       expect(noCreate.code).to.equal('ags_scope_missing');
       expect(noCreate.message).to.contain('create a gradebook column').and.contain(SCOPES.lineItem);
       // Nothing below reaches the platform: the claim alone shows what is missing.
       const tokenRequests = services(stack.emu).tokenRequests.length;
 
-      const noScore = await rejection(c.ags.postScore(platform, `${lineItemsUrl(stack.emu, 'course-ro')}/1`, { userId: 'u', activityProgress: 'Completed', gradingProgress: 'FullyGraded' }, { scope: [SCOPES.lineItem] }));
+      const noScore = await failure(c.ags.postScore(platform, `${lineItemsUrl(stack.emu, 'course-ro')}/1`, { userId: 'u', activityProgress: 'Completed', gradingProgress: 'FullyGraded' }, { scope: [SCOPES.lineItem] }));
       expect(noScore.code).to.equal('ags_scope_missing');
       expect(noScore.message).to.contain(SCOPES.score);
 
-      const noRead = await rejection(c.ags.findOrCreateLineItem(platform, { scope: [SCOPES.score], lineItems: lineItemsUrl(stack.emu, 'course-ro') }, 'rl-ro', { label: 'RO', scoreMaximum: 1 }));
+      const noRead = await failure(c.ags.findOrCreateLineItem(platform, { scope: [SCOPES.score], lineItems: lineItemsUrl(stack.emu, 'course-ro') }, 'rl-ro', { label: 'RO', scoreMaximum: 1 }));
       expect(noRead.message).to.contain('read its gradebook columns');
 
-      const noService = await rejection(c.ags.findOrCreateLineItem(platform, { scope: fullScope }, 'rl-ro', { label: 'RO', scoreMaximum: 1 }));
+      const noService = await failure(c.ags.findOrCreateLineItem(platform, { scope: fullScope }, 'rl-ro', { label: 'RO', scoreMaximum: 1 }));
       expect(noService.code).to.equal('ags_unavailable');
       expect(services(stack.emu).tokenRequests).to.have.length(tokenRequests);
       expect(services(stack.emu).serviceRequests.filter((r) => r.method === 'POST')).to.have.length(0);
     });
 
     it('rejects a malformed score before sending it, and reports a refused one', async () => {
-      const bad = await rejection(c.ags.postScore(platform, 'https://lms.example/li/1', { userId: 'u', scoreGiven: 3, activityProgress: 'Completed', gradingProgress: 'FullyGraded' }));
+      const bad = await failure(c.ags.postScore(platform, 'https://lms.example/li/1', { userId: 'u', scoreGiven: 3, activityProgress: 'Completed', gradingProgress: 'FullyGraded' }));
       expect(bad.code).to.equal('ags_bad_score');
       const item = addLineItem(stack.emu, 'course-over', { label: 'O', scoreMaximum: 10 });
-      const refused = await rejection(c.ags.postScore(platform, item.id, { userId: 'u', scoreGiven: 11, scoreMaximum: 10, activityProgress: 'Completed', gradingProgress: 'FullyGraded' }));
+      const refused = await failure(c.ags.postScore(platform, item.id, { userId: 'u', scoreGiven: 11, scoreMaximum: 10, activityProgress: 'Completed', gradingProgress: 'FullyGraded' }));
       expect(refused).to.be.instanceOf(UpstreamError);
       expect(refused.message).to.contain('HTTP 400');
     });
