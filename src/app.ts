@@ -10,6 +10,8 @@ import { spaceRouter } from './spaces/space-router.js';
 import { landingPath } from './spaces/space-service.js';
 import { errorHandler } from './web/error-handler.js';
 import { NotFoundError } from './web/errors.js';
+import { createI18n } from './i18n/i18n.js';
+import { localize } from './web/locale.js';
 import { requestLog } from './web/request-log.js';
 import { platformOrigins, securityHeaders } from './web/security-headers.js';
 import { requireSession } from './web/session.js';
@@ -29,6 +31,7 @@ export function createApp(c: Container): Express {
   app.disable('x-powered-by');
 
   app.use(requestLog(c.log));
+  app.use(localize(createI18n(path.join(root, 'locales'))));
   app.use('/public', express.static(path.join(root, 'public'), { maxAge: '1h', index: false }));
   app.use(securityHeaders(frameAncestorsFrom(c)));
 

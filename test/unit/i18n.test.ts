@@ -1,0 +1,71 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { catalogueLocale, createI18n, loadCatalogue, LOCALES } from '../../src/i18n/i18n.js';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+const catalogue = loadCatalogue(path.join(root, 'locales'));
+
+/** `ns:a.b.c` for every leaf string, plural suffixes folded into their base key. */
+function keysOf(lng: string): Set<string> {
+  const out = new Set<string>();
+  const walk = (ns: string, prefix: string, node: unknown): void => {
+    if (typeof node === 'string') out.add(`${ns}:${prefix.replace(/_(zero|one|two|few|many|other)$/, '')}`);
+    else if (node && typeof node === 'object') for (const [k, v] of Object.entries(node)) walk(ns, prefix ? `${prefix}.${k}` : k, v);
+  };
+  for (const [ns, tree] of Object.entries(catalogue[lng] ?? {})) walk(ns, '', tree);
+  return out;
+}
+
+function filesUnder(dir: string, ext: RegExp): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = path.join(dir, f);
+    return statSync(p).isDirectory() ? filesUnder(p, ext) : ext.test(f) ? [p] : [];
+  });
+}
+
+describe('message catalogue', () => {
+  it('has the same keys in every locale, so no page falls back to English by accident', () => {
+    const en = keysOf('en');
+    expect(en.size).to.be.greaterThan(0);
+    for (const lng of LOCALES.filter((l) => l !== 'en')) {
+      const other = keysOf(lng);
+      expect([...en].filter((k) => !other.has(k)), `keys missing in ${lng}`).to.deep.equal([]);
+      expect([...other].filter((k) => !en.has(k)), `keys in ${lng} that English lacks`).to.deep.equal([]);
+    }
+  });
+
+  it('has every key the views and code ask for', () => {
+    const en = keysOf('en');
+    const used = new Set<string>();
+    for (const file of [...filesUnder(path.join(root, 'views'), /\.ejs$/), ...filesUnder(path.join(root, 'src'), /\.ts$/)]) {
+      // Literal keys only: t('ns:key') or t("key"); a key built at run time is checked where it is built.
+      for (const m of readFileSync(file, 'utf8').matchAll(/\bt\(\s*['"]([A-Za-z0-9_.:-]+)['"]/g)) {
+        const key = m[1]!;
+        used.add(key.includes(':') ? key : `common:${key}`);
+      }
+    }
+    expect(used.size).to.be.greaterThan(0);
+    expect([...used].filter((k) => !en.has(k)), 'keys used but not in locales/en').to.deep.equal([]);
+  });
+
+  it('picks the catalogue from the launch locale, whatever its spelling', () => {
+    expect(catalogueLocale('es')).to.equal('es');
+    expect(catalogueLocale('es-MX')).to.equal('es');
+    expect(catalogueLocale('es_ES')).to.equal('es');
+    expect(catalogueLocale('ES')).to.equal('es');
+    expect(catalogueLocale('de-DE')).to.equal('en');
+    expect(catalogueLocale('')).to.equal('en');
+    expect(catalogueLocale(null)).to.equal('en');
+    expect(catalogueLocale('not a tag')).to.equal('en');
+  });
+
+  it('translates with plurals in each language', () => {
+    const i18n = createI18n(path.join(root, 'locales'));
+    expect(i18n.translator('en-GB')('replies', { count: 1 })).to.equal('1 reply');
+    expect(i18n.translator('en')('replies', { count: 3 })).to.equal('3 replies');
+    expect(i18n.translator('es')('replies', { count: 1 })).to.equal('1 respuesta');
+    expect(i18n.translator('es-AR')('replies', { count: 2 })).to.equal('2 respuestas');
+    expect(i18n.translator('es')('skipToContent')).to.equal('Saltar al contenido');
+  });
+});
