@@ -11,6 +11,7 @@ import { landingPath } from './spaces/space-service.js';
 import { errorHandler } from './web/error-handler.js';
 import { NotFoundError } from './web/errors.js';
 import { createI18n } from './i18n/i18n.js';
+import { liveNavigation } from './web/live-navigation.js';
 import { localize } from './web/locale.js';
 import { requestLog } from './web/request-log.js';
 import { platformOrigins, securityHeaders } from './web/security-headers.js';
@@ -32,6 +33,7 @@ export function createApp(c: Container): Express {
 
   app.use(requestLog(c.log));
   app.use(localize(createI18n(path.join(root, 'locales'))));
+  app.use(liveNavigation());
   app.use('/public', express.static(path.join(root, 'public'), { maxAge: '1h', index: false }));
   app.use(securityHeaders(frameAncestorsFrom(c)));
 

@@ -28,7 +28,7 @@ const decodeEntities = (s: string): string =>
     .replace(/&amp;/g, '&');
 
 /** The only scripts our pages may carry: our own files, nothing inline. */
-const OWN_SCRIPT = /<script src="\/public\/js\/[a-z-]+\.js"( defer)?><\/script>/g;
+const OWN_SCRIPT = /<script src="\/public\/js\/[a-z-]+\.js"( defer)?( data-[a-z]+="[^"<>]*")*><\/script>/g;
 const FORBIDDEN_TAGS = new Set(['script', 'iframe', 'frame', 'svg', 'math', 'object', 'embed', 'base', 'style', 'template', 'img', 'video', 'audio', 'source', 'marquee', 'isindex', 'meta', 'frameset', 'noscript']);
 
 /** Attributes of a start tag as the HTML tokenizer reads them: name, then an optional value. */
