@@ -40,13 +40,15 @@ describe('message catalogue', () => {
     const used = new Set<string>();
     for (const file of [...filesUnder(path.join(root, 'views'), /\.ejs$/), ...filesUnder(path.join(root, 'src'), /\.ts$/)]) {
       // Literal keys only: t('ns:key') or t("key"); a key built at run time is checked where it is built.
-      for (const m of readFileSync(file, 'utf8').matchAll(/\bt\(\s*['"]([A-Za-z0-9_.:-]+)['"]/g)) {
+      for (const m of readFileSync(file, 'utf8').matchAll(/\bt\(\s*['"]([A-Za-z0-9_.:-]+)['"]\s*[,)]/g)) {
         const key = m[1]!;
         used.add(key.includes(':') ? key : `common:${key}`);
       }
     }
     expect(used.size).to.be.greaterThan(0);
     expect([...used].filter((k) => !en.has(k)), 'keys used but not in locales/en').to.deep.equal([]);
+    // Keys built at run time: every value they can take.
+    for (const kind of ['prep', 'post_event']) expect(en.has(`spaces:kind.${kind}`), kind).to.equal(true);
   });
 
   it('picks the catalogue from the launch locale, whatever its spelling', () => {
