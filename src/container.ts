@@ -10,6 +10,8 @@ import { createLaunchStore } from './lti/launch-store.js';
 import { createLoginService } from './lti/login-service.js';
 import { createLoginStateStore } from './lti/login-state-store.js';
 import { createNrpsClient } from './lti/nrps-client.js';
+import { createRosterService } from './journey/roster-service.js';
+import { createRosterStore } from './journey/roster-store.js';
 import { PlatformJwks } from './lti/platform-jwks.js';
 import { cachedPlatformStore, createPlatformStore } from './lti/platform-store.js';
 import { ServiceTokens } from './lti/service-token.js';
@@ -82,6 +84,8 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
   const serviceTokens = new ServiceTokens({ keys, clock, fetch: fetchImpl });
   const nrps = createNrpsClient(serviceTokens);
   const ags = createAgsClient(serviceTokens, clock);
+  // Who is in a course: the NRPS roster (read on demand, kept a while) joined with launches.
+  const roster = createRosterService({ store: createRosterStore(db), nrps, platforms, clock, log });
   const spaces = createSpaceService(createSpaceStore(db), clock);
   // Discussion: threads and posts in a space; every lookup is scoped by the launch's course.
   // Each act queues its xAPI statement in its own transaction; a view, which writes nothing else, on its own.
@@ -94,7 +98,7 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
   };
   const threads = createThreadService(discussion);
   const posts = createPostService(discussion);
-  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, spaces, threads, posts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsCreds, embeddedDelivery };
+  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsCreds, embeddedDelivery };
 }
 
 export type Container = ReturnType<typeof createContainer>;
