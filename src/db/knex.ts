@@ -30,7 +30,7 @@ export function createDb(databaseUrl: string): Db {
   }
   const filename = sqlitePath(databaseUrl);
   if (filename !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
-  return knexFactory({
+  return beginImmediate(knexFactory({
     client: 'sqlite3',
     connection: { filename },
     useNullAsDefault: true,
@@ -49,7 +49,28 @@ export function createDb(databaseUrl: string): Db {
         next(0);
       },
     },
-  });
+  }));
+}
+
+type TrxInternals = { begin(conn: unknown): Promise<unknown>; query(conn: unknown, sql: string): Promise<unknown> };
+
+/**
+ * SQLite transactions start with BEGIN IMMEDIATE instead of knex's plain BEGIN (deferred).
+ * A deferred transaction that reads and then writes cannot wait for a writer that committed in
+ * between: SQLite answers SQLITE_BUSY at once, ignoring busy_timeout (https://sqlite.org/lang_transaction.html,
+ * "SQLITE_BUSY_SNAPSHOT"), which under concurrent requests surfaced as failed writes. Taking the
+ * write lock up front makes every transaction queue on busy_timeout instead. Our transactions
+ * all write, so nothing that could run beside a writer is serialised by this.
+ */
+function beginImmediate(db: Db): Db {
+  const client = db.client as unknown as { transaction(...args: unknown[]): TrxInternals };
+  const make = client.transaction.bind(client);
+  client.transaction = (...args: unknown[]) => {
+    const trx = make(...args);
+    trx.begin = (conn) => trx.query(conn, 'BEGIN IMMEDIATE;');
+    return trx;
+  };
+  return db;
 }
 
 export async function migrateLatest(db: Db): Promise<string[]> {
