@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Clock } from '../../clock.js';
 import { dbClient, type Db } from '../../db/knex.js';
 import { sha256 } from '../../ids.js';
+import { canonicalActivity } from './activity-definition.js';
 import { idsFormat, indexStatement } from './ifi.js';
 import { badRequest, LrsError } from './lrs-errors.js';
 import type { LrsStatementStore, NewStatementRow, StatementQuery } from './statement-store.js';
@@ -48,7 +49,12 @@ export interface EmbeddedLrsService {
   query(q: StatementQuery, format: StatementFormat): Promise<StatementPage>;
   /** Every statement stored at or before this instant is visible to queries (ISO 8601). */
   consistentThrough(): string;
+  /** The canonical Activity (Communication §2.5), merged from the statements that mention it. */
+  activity(activityId: string): Promise<Json>;
 }
+
+/** Most statements read to build one canonical Activity (the newest ones). */
+const ACTIVITY_SOURCES = 1000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -178,6 +184,11 @@ export function createEmbeddedLrsService(deps: { db: Db; store: LrsStatementStor
       const pending = [...inFlight.keys()];
       const t = pending.length ? Math.min(...pending) - 1 : clock.now();
       return new Date(t).toISOString();
+    },
+
+    async activity(activityId) {
+      const raw = await store.mentioningActivity(activityId, ACTIVITY_SOURCES);
+      return canonicalActivity(activityId, raw.map((r) => JSON.parse(r) as Json));
     },
   };
 }

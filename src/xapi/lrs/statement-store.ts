@@ -44,6 +44,8 @@ export interface LrsStatementStore {
   insert(trx: Knex.Transaction, rows: NewStatementRow[]): Promise<void>;
   get(id: string, voided: boolean): Promise<StoredRow | null>;
   query(q: StatementQuery): Promise<StoredRow[]>;
+  /** Statements that mention the activity anywhere (object, context, sub-statement), oldest first. */
+  mentioningActivity(activityId: string, limit: number): Promise<string[]>;
 }
 
 const CHUNK = 50;
@@ -131,6 +133,15 @@ export function createLrsStatementStore(db: Db): LrsStatementStore {
       }
       const rows = (await s.orderBy([{ column: 's.stored', order: dir }, { column: 's.id', order: dir }]).limit(q.limit)) as StoredRow[];
       return rows.map((r) => ({ ...r, stored: Number(r.stored) }));
+    },
+
+    async mentioningActivity(activityId, limit) {
+      const rows = (await db('lrs_statements as s')
+        .select('s.statement')
+        .whereIn('s.id', (w) => w.select('a.statement_id').from('lrs_statement_activities as a').where('a.activity_id', activityId))
+        .orderBy([{ column: 's.stored', order: 'desc' }, { column: 's.id', order: 'desc' }])
+        .limit(limit)) as Array<{ statement: string }>;
+      return rows.map((r) => r.statement).reverse();
     },
   };
 }
