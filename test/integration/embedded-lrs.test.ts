@@ -242,7 +242,7 @@ describe(`embedded LRS over HTTP (${testDbKind()})`, function () {
     expect((await query({ format: 'canonical' })).statements[0]).to.deep.equal(exact);
     const idsOnly = (await query({ format: 'ids' })).statements[0]!;
     expect(idsOnly.verb).to.deep.equal({ id: 'http://adlnet.gov/expapi/verbs/experienced' });
-    expect(idsOnly.object).to.deep.equal(activity('a1'));
+    expect(idsOnly.object).to.deep.equal({ id: 'https://tl.example.edu/xapi/activities/a1' });
     expect((await call('GET', '/xapi/statements?format=pretty')).status).to.equal(400);
   });
 

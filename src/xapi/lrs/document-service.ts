@@ -102,8 +102,11 @@ export function createLrsDocumentService(deps: { db: Db; store: LrsDocumentStore
         checkPreconditions(current, pre);
         // §3.1: a PUT that would overwrite an Activity or Agent Profile document without either
         // precondition header is refused with 409, so no client overwrites a change it never saw.
-        if (current && scope.kind !== 'state' && pre.ifMatch === undefined && pre.ifNoneMatch === undefined) {
-          throw new LrsError(409, 'xapi_conflict', 'The document exists: send If-Match with its ETag (or If-None-Match: *) to overwrite it.');
+        // Without a document, the ADL conformance suite (XAPI-00273, Communication §2.6/§2.7)
+        // expects 400: a profile PUT must always say which version it means (If-None-Match: *).
+        if (scope.kind !== 'state' && pre.ifMatch === undefined && pre.ifNoneMatch === undefined) {
+          if (current) throw new LrsError(409, 'xapi_conflict', 'The document exists: check its current content and send If-Match with its ETag to overwrite it.');
+          throw badRequest('A PUT to a profile document needs If-None-Match: * (new document) or If-Match with its ETag.');
         }
         const next = make(documentId, doc);
         await store.save(trx, scope, next);

@@ -1,6 +1,7 @@
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { safeEqual } from '../../ids.js';
 import { agentKey } from './ifi.js';
+import { canonicalFormat, languageRanges } from './canonical.js';
 import type { EmbeddedLrsCredentials } from './credentials.js';
 import { documentRouter } from './document-router.js';
 import type { LrsDocumentService } from './document-service.js';
@@ -229,7 +230,7 @@ export function embeddedLrsRouter(deps: LrsRouterDeps): Router {
       if (FILTERS.some((f) => q[f] !== undefined) || q.more !== undefined) throw badRequest('statementId and voidedStatementId take no other filters.');
       const found = await deps.lrs.get((statementId ?? voidedId)!, { voided: voidedId !== undefined, format: format(q) });
       if (!found) throw new LrsError(404, 'xapi_not_found', 'No such statement.');
-      res.json(found);
+      res.json(format(q) === 'canonical' ? canonicalFormat(found, languageRanges(req.get('Accept-Language'))) : found);
       return;
     }
     let query: Omit<StatementQuery, 'after'>;
@@ -249,7 +250,9 @@ export function embeddedLrsRouter(deps: LrsRouterDeps): Router {
     }
     const page = await deps.lrs.query({ ...query, after }, fmt);
     const next = page.next ? encodeCursor({ q: query, f: fmt, a: JSON.parse(page.next) as Cursor['a'] }) : null;
-    res.json({ statements: page.statements, more: next ? moreUrl(next) : '' });
+    const ranges = languageRanges(req.get('Accept-Language'));
+    const statements = fmt === 'canonical' ? page.statements.map((st) => canonicalFormat(st, ranges)) : page.statements;
+    res.json({ statements, more: next ? moreUrl(next) : '' });
   });
 
   r.use(documentRouter({ lrs: deps.lrs, documents: deps.documents, rawBody }));
