@@ -16,19 +16,25 @@ export function languageRanges(header: string | undefined): string[] {
     .map((r) => r.tag);
 }
 
-/** The one entry of a language map the reader prefers: exact tag, then same primary language, else the first. */
+/**
+ * The one entry of a language map the reader prefers: RFC 4647 basic filtering over the ranges in
+ * order (`fr` matches `fr-FR`), then any key of the same primary language, else the first key.
+ */
 function pick(map: Json, ranges: string[]): Json {
   const keys = Object.keys(map);
   if (keys.length <= 1) return map;
+  const one = (k: string): Json => ({ [k]: map[k] });
   for (const r of ranges) {
-    if (r === '*') break;
-    const exact = keys.find((k) => k.toLowerCase() === r);
-    if (exact) return { [exact]: map[exact] };
+    if (r === '*') return one(keys[0]!);
+    const hit = keys.find((k) => k.toLowerCase() === r || k.toLowerCase().startsWith(`${r}-`));
+    if (hit) return one(hit);
+  }
+  for (const r of ranges) {
     const primary = r.split('-')[0];
     const near = keys.find((k) => k.toLowerCase().split('-')[0] === primary);
-    if (near) return { [near]: map[near] };
+    if (near) return one(near);
   }
-  return { [keys[0]!]: map[keys[0]!] };
+  return one(keys[0]!);
 }
 
 function definition(def: unknown, ranges: string[]): unknown {
