@@ -54,6 +54,43 @@ async function insertChunked(trx: Knex.Transaction, table: string, rows: Array<R
   for (let i = 0; i < rows.length; i += CHUNK) await trx(table).insert(rows.slice(i, i + CHUNK));
 }
 
+const hasContentFilter = (q: StatementQuery): boolean => q.agent !== undefined || q.verb !== undefined || q.activity !== undefined || q.registration !== undefined;
+
+/** The agent/verb/activity/registration filters of a statement query, on the statements aliased `t`. */
+function contentFilters(b: Knex.QueryBuilder, t: string, q: StatementQuery): void {
+  if (q.verb !== undefined) b.where(`${t}.verb_id`, q.verb);
+  if (q.registration !== undefined) b.where(`${t}.registration`, q.registration.toLowerCase());
+  if (q.agent !== undefined) {
+    const key = q.agent;
+    b.whereExists((w) => {
+      w.select(w.client.raw('1')).from('lrs_statement_agents as a').whereRaw(`a.statement_id = ${t}.id`).where('a.agent_key', key);
+      if (!q.relatedAgents) w.where('a.related', false);
+    });
+  }
+  if (q.activity !== undefined) {
+    const id = q.activity;
+    b.whereExists((w) => {
+      w.select(w.client.raw('1')).from('lrs_statement_activities as a').whereRaw(`a.statement_id = ${t}.id`).where('a.activity_id', id);
+      if (!q.relatedActivities) w.where('a.related', false);
+    });
+  }
+}
+
+/** Visible statements of `s` within the time bounds, after the cursor, in order, at most `limit`. */
+async function page(s: Knex.QueryBuilder, q: StatementQuery): Promise<StoredRow[]> {
+  s.where('s.voided', false);
+  if (q.since !== undefined) s.where('s.stored', '>', q.since);
+  if (q.until !== undefined) s.where('s.stored', '<=', q.until);
+  const dir = q.ascending ? 'asc' : 'desc';
+  if (q.after) {
+    const { stored, id } = q.after;
+    const op = q.ascending ? '>' : '<';
+    s.where((w) => w.where('s.stored', op, stored).orWhere((x) => x.where('s.stored', stored).where('s.id', op, id)));
+  }
+  const rows = (await s.orderBy([{ column: 's.stored', order: dir }, { column: 's.id', order: dir }]).limit(q.limit)) as StoredRow[];
+  return rows.map((r) => ({ ...r, stored: Number(r.stored) }));
+}
+
 export function createLrsStatementStore(db: Db): LrsStatementStore {
   return {
     async existing(trx, ids) {
@@ -106,33 +143,32 @@ export function createLrsStatementStore(db: Db): LrsStatementStore {
     },
 
     async query(q) {
-      const s = db('lrs_statements as s').select('s.id', 's.statement', 's.stored').where('s.voided', false);
-      if (q.verb !== undefined) s.where('s.verb_id', q.verb);
-      if (q.registration !== undefined) s.where('s.registration', q.registration.toLowerCase());
-      if (q.agent !== undefined) {
-        const key = q.agent;
-        s.whereExists((w) => {
-          w.select(db.raw('1')).from('lrs_statement_agents as a').whereRaw('a.statement_id = s.id').where('a.agent_key', key);
-          if (!q.relatedAgents) w.where('a.related', false);
-        });
-      }
-      if (q.activity !== undefined) {
-        const id = q.activity;
-        s.whereExists((w) => {
-          w.select(db.raw('1')).from('lrs_statement_activities as a').whereRaw('a.statement_id = s.id').where('a.activity_id', id);
-          if (!q.relatedActivities) w.where('a.related', false);
-        });
-      }
-      if (q.since !== undefined) s.where('s.stored', '>', q.since);
-      if (q.until !== undefined) s.where('s.stored', '<=', q.until);
-      const dir = q.ascending ? 'asc' : 'desc';
-      if (q.after) {
-        const { stored, id } = q.after;
-        const op = q.ascending ? '>' : '<';
-        s.where((w) => w.where('s.stored', op, stored).orWhere((x) => x.where('s.stored', stored).where('s.id', op, id)));
-      }
-      const rows = (await s.orderBy([{ column: 's.stored', order: dir }, { column: 's.id', order: dir }]).limit(q.limit)) as StoredRow[];
-      return rows.map((r) => ({ ...r, stored: Number(r.stored) }));
+      const direct = await page(db('lrs_statements as s').select('s.id', 's.statement', 's.stored').modify((b) => contentFilters(b, 's', q)), q);
+      if (!hasContentFilter(q)) return direct;
+      // Communication §2.1.3 (Filter Conditions for StatementRefs): a statement whose object is a
+      // StatementRef meets the agent/verb/activity/registration filters when its target does,
+      // recursively, even when the target is voided; since/until/limit apply to the referring
+      // statement. Both lists are in (stored, id) order from the same cursor, so the page is the
+      // first `limit` of their merge.
+      const referring = await page(
+        db
+          .withRecursive('m', ['id'], (base) => {
+            base
+              .select('t.id')
+              .from('lrs_statements as t')
+              .whereIn('t.id', db('lrs_statements as x').select('x.object_statement_id').whereNotNull('x.object_statement_id'))
+              .modify((b) => contentFilters(b, 't', q))
+              .union((u) => u.select('r.id').from('lrs_statements as r').join('m', 'r.object_statement_id', 'm.id'));
+          })
+          .select('s.id', 's.statement', 's.stored')
+          .from('lrs_statements as s')
+          .whereIn('s.object_statement_id', db.select('id').from('m')),
+        q,
+      );
+      if (referring.length === 0) return direct;
+      const byId = new Map([...direct, ...referring].map((r) => [r.id, r]));
+      const sign = q.ascending ? 1 : -1;
+      return [...byId.values()].sort((a, b) => sign * (a.stored - b.stored || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))).slice(0, q.limit);
     },
 
     async mentioningActivity(activityId, limit) {
