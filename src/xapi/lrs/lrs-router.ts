@@ -1,7 +1,9 @@
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { safeEqual } from '../../ids.js';
 import { agentKey } from './ifi.js';
+import { attachmentHashes, checkAttachments, readMultipartStatements, type AttachmentContent } from './attachments.js';
 import { canonicalFormat, languageRanges } from './canonical.js';
+import { buildMultipart } from './multipart.js';
 import type { EmbeddedLrsCredentials } from './credentials.js';
 import { documentRouter } from './document-router.js';
 import type { LrsDocumentService } from './document-service.js';
@@ -20,6 +22,8 @@ export interface LrsRouterDeps {
   documents: LrsDocumentService;
   credentials: () => Promise<EmbeddedLrsCredentials>;
 }
+
+type Json = Record<string, unknown>;
 
 const FILTERS = ['agent', 'verb', 'activity', 'registration', 'related_activities', 'related_agents', 'since', 'until', 'limit', 'ascending'] as const;
 const GET_PARAMS = ['statementId', 'voidedStatementId', ...FILTERS, 'format', 'attachments', 'more'];
@@ -74,6 +78,8 @@ interface Cursor {
   q: Omit<StatementQuery, 'after'>;
   f: StatementFormat;
   a: { stored: number; id: string };
+  /** attachments=true */
+  t?: boolean;
 }
 
 const encodeCursor = (c: Cursor): string => Buffer.from(JSON.stringify(c)).toString('base64url');
@@ -166,9 +172,6 @@ export function embeddedLrsRouter(deps: LrsRouterDeps): Router {
         throw new LrsError(401, 'xapi_unauthorized', 'Valid basic-auth credentials for the embedded LRS are required.');
       }
       res.locals.lrsKey = creds.key;
-      if ((req.method === 'POST' || req.method === 'PUT') && req.baseUrl === '/xapi/statements' && req.is('multipart/*')) {
-        throw badRequest('Statements with attachments (multipart/mixed) are not supported by the embedded LRS yet.');
-      }
       next();
     } catch (err) {
       next(err);
@@ -185,10 +188,24 @@ export function embeddedLrsRouter(deps: LrsRouterDeps): Router {
     }
     raw(req, res, next);
   };
-  const jsonBody: RequestHandler = (req, res, next) => {
+  // Statements: JSON, or multipart/mixed with the attachments' contents (Communication §1.5.2),
+  // kept in res.locals.attachments for the handler.
+  const statementBody: RequestHandler = (req, res, next) => {
     rawBody(req, res, (err?: unknown) => {
       if (err) return next(err);
-      const text = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+      const buf = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      res.locals.attachments = [];
+      if (req.is('multipart/*')) {
+        try {
+          const { statements, attachments } = readMultipartStatements(buf, req.get('Content-Type') ?? '');
+          req.body = statements;
+          res.locals.attachments = attachments;
+        } catch (e) {
+          return next(e);
+        }
+        return next();
+      }
+      const text = buf.toString('utf8');
       try {
         req.body = text.trim() === '' ? undefined : (JSON.parse(text) as unknown);
       } catch {
@@ -199,15 +216,19 @@ export function embeddedLrsRouter(deps: LrsRouterDeps): Router {
   };
   const authority = (res: Response) => ({ objectType: 'Agent', account: { homePage: deps.publicUrl, name: String(res.locals.lrsKey) } });
 
-  r.post('/xapi/statements', jsonBody, async (req, res) => {
+  const parts = (res: Response): AttachmentContent[] => res.locals.attachments as AttachmentContent[];
+
+  r.post('/xapi/statements', statementBody, async (req, res) => {
     onlyParams(req.query as Q, []);
     const body: unknown = req.body;
     if (body === undefined) throw badRequest('The body must be a statement or an array of statements.');
-    const ids = await deps.lrs.store(Array.isArray(body) ? body : [body], authority(res));
+    const list = Array.isArray(body) ? body : [body];
+    await checkAttachments(list, parts(res));
+    const ids = await deps.lrs.store(list, authority(res), parts(res));
     res.set('X-Experience-API-Consistent-Through', deps.lrs.consistentThrough()).json(ids);
   });
 
-  r.put('/xapi/statements', jsonBody, async (req, res) => {
+  r.put('/xapi/statements', statementBody, async (req, res) => {
     onlyParams(req.query as Q, ['statementId']);
     const id = str(req.query as Q, 'statementId');
     if (!id) throw badRequest('PUT needs a statementId parameter.');
@@ -215,14 +236,34 @@ export function embeddedLrsRouter(deps: LrsRouterDeps): Router {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('The body must be one statement.');
     const s = body as Record<string, unknown>;
     if (s.id !== undefined && String(s.id).toLowerCase() !== id.toLowerCase()) throw badRequest('The statement id does not match statementId.');
-    await deps.lrs.store([{ ...s, id }], authority(res));
+    await checkAttachments([s], parts(res));
+    await deps.lrs.store([{ ...s, id }], authority(res), parts(res));
     res.status(204).end();
   });
+
+  /**
+   * The answer to a statement GET: JSON, or with attachments=true multipart/mixed — the JSON first,
+   * then each attachment the statements carry and the LRS holds (Communication §2.1.3, §1.5.2).
+   */
+  async function answer(res: Response, body: unknown, statements: Json[], withAttachments: boolean): Promise<void> {
+    if (!withAttachments) {
+      res.json(body);
+      return;
+    }
+    const hashes = [...new Set(statements.flatMap(attachmentHashes))];
+    const files = await deps.lrs.attachments(hashes);
+    const { body: out, contentType } = buildMultipart([
+      { headers: { 'Content-Type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) },
+      ...files.map((f) => ({ headers: { 'Content-Type': f.contentType, 'Content-Transfer-Encoding': 'binary', 'X-Experience-API-Hash': f.sha2 }, body: f.content })),
+    ]);
+    res.type(contentType).send(out);
+  }
 
   r.get('/xapi/statements', async (req, res) => {
     const q = req.query as Q;
     res.set('X-Experience-API-Consistent-Through', deps.lrs.consistentThrough());
     onlyParams(q, GET_PARAMS);
+    const ranges = languageRanges(req.get('Accept-Language'));
     const statementId = str(q, 'statementId');
     const voidedId = str(q, 'voidedStatementId');
     if (statementId !== undefined || voidedId !== undefined) {
@@ -230,29 +271,30 @@ export function embeddedLrsRouter(deps: LrsRouterDeps): Router {
       if (FILTERS.some((f) => q[f] !== undefined) || q.more !== undefined) throw badRequest('statementId and voidedStatementId take no other filters.');
       const found = await deps.lrs.get((statementId ?? voidedId)!, { voided: voidedId !== undefined, format: format(q) });
       if (!found) throw new LrsError(404, 'xapi_not_found', 'No such statement.');
-      res.json(format(q) === 'canonical' ? canonicalFormat(found, languageRanges(req.get('Accept-Language'))) : found);
+      const st = format(q) === 'canonical' ? canonicalFormat(found, ranges) : found;
+      await answer(res, st, [st], bool(q, 'attachments'));
       return;
     }
     let query: Omit<StatementQuery, 'after'>;
     let fmt: StatementFormat;
     let after: Cursor['a'] | undefined;
+    let withAttachments: boolean;
     const more = str(q, 'more');
     if (more !== undefined) {
       const c = decodeCursor(more);
       query = c.q;
       fmt = c.f;
       after = c.a;
+      withAttachments = c.t === true;
     } else {
       query = parseQuery(q);
       fmt = format(q);
-      // attachments=true would need a multipart answer; there are no attachments to send yet.
-      bool(q, 'attachments');
+      withAttachments = bool(q, 'attachments');
     }
     const page = await deps.lrs.query({ ...query, after }, fmt);
-    const next = page.next ? encodeCursor({ q: query, f: fmt, a: JSON.parse(page.next) as Cursor['a'] }) : null;
-    const ranges = languageRanges(req.get('Accept-Language'));
+    const next = page.next ? encodeCursor({ q: query, f: fmt, a: JSON.parse(page.next) as Cursor['a'], t: withAttachments || undefined }) : null;
     const statements = fmt === 'canonical' ? page.statements.map((st) => canonicalFormat(st, ranges)) : page.statements;
-    res.json({ statements, more: next ? moreUrl(next) : '' });
+    await answer(res, { statements, more: next ? moreUrl(next) : '' }, statements, withAttachments);
   });
 
   r.use(documentRouter({ lrs: deps.lrs, documents: deps.documents, rawBody }));

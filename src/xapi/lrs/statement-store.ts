@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from '../../db/knex.js';
+import type { AttachmentContent } from './attachments.js';
 import type { StatementIndex } from './ifi.js';
 
 /** The xAPI verb whose statements void their StatementRef target (xAPI 1.0.3 Data §2.2.8). */
@@ -44,6 +45,9 @@ export interface LrsStatementStore {
   insert(trx: Knex.Transaction, rows: NewStatementRow[]): Promise<void>;
   get(id: string, voided: boolean): Promise<StoredRow | null>;
   query(q: StatementQuery): Promise<StoredRow[]>;
+  /** Keeps attachment contents (content-addressed: a known sha2 is left as it is). */
+  insertAttachments(trx: Knex.Transaction, list: AttachmentContent[], now: number): Promise<void>;
+  attachments(sha2s: string[]): Promise<AttachmentContent[]>;
   /** Statements that mention the activity anywhere (object, context, sub-statement), oldest first. */
   mentioningActivity(activityId: string, limit: number): Promise<string[]>;
 }
@@ -169,6 +173,18 @@ export function createLrsStatementStore(db: Db): LrsStatementStore {
       const byId = new Map([...direct, ...referring].map((r) => [r.id, r]));
       const sign = q.ascending ? 1 : -1;
       return [...byId.values()].sort((a, b) => sign * (a.stored - b.stored || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))).slice(0, q.limit);
+    },
+
+    async insertAttachments(trx, list, now) {
+      for (const a of list) {
+        await trx('lrs_attachments').insert({ sha2: a.sha2, content_type: a.contentType, content: a.content, created_at: now }).onConflict('sha2').ignore();
+      }
+    },
+
+    async attachments(sha2s) {
+      if (sha2s.length === 0) return [];
+      const rows = (await db('lrs_attachments').select('sha2', 'content_type', 'content').whereIn('sha2', sha2s)) as Array<{ sha2: string; content_type: string; content: Uint8Array }>;
+      return rows.map((r) => ({ sha2: r.sha2, contentType: r.content_type, content: Buffer.from(r.content) }));
     },
 
     async mentioningActivity(activityId, limit) {
