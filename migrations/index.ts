@@ -13,6 +13,9 @@ import * as xapiOutbox from './20261127090000_xapi_outbox.js';
 import * as embeddedLrs from './20261128000100_embedded_lrs.js';
 import * as postReactions from './20261129000100_post_reactions.js';
 import * as roster from './20261130000710_roster.js';
+import * as lrsDocuments from './20261130400100_lrs_documents.js';
+import * as lrsAttachments from './20261130400200_lrs_attachments.js';
+import * as lrsVerbStoredIdx from './20261130400300_lrs_statements_verb_stored_idx.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -39,6 +42,9 @@ const migrations: Array<[string, Migration]> = [
   ['20261128000100_embedded_lrs', embeddedLrs],
   ['20261129000100_post_reactions', postReactions],
   ['20261130000710_roster', roster],
+  ['20261130400100_lrs_documents', lrsDocuments],
+  ['20261130400200_lrs_attachments', lrsAttachments],
+  ['20261130400300_lrs_statements_verb_stored_idx', lrsVerbStoredIdx],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

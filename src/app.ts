@@ -45,7 +45,7 @@ export function createApp(c: Container): Express {
   app.use(spaceRouter({ publicUrl: c.config.publicUrl, spaces: c.spaces, keys: c.keys, clock: c.clock, session }));
   app.use(discussionRouter({ threads: c.threads, posts: c.posts, session }));
   app.use(xapiRouter());
-  app.use(embeddedLrsRouter({ publicUrl: c.config.publicUrl, lrs: c.embeddedLrs, credentials: c.embeddedLrsCreds }));
+  app.use(embeddedLrsRouter({ publicUrl: c.config.publicUrl, lrs: c.embeddedLrs, documents: c.embeddedLrsDocuments, credentials: c.embeddedLrsCreds }));
 
   app.use(() => {
     throw new NotFoundError('There is no page at this address.');

@@ -28,6 +28,8 @@ import { createLrsSender, type LrsTarget } from './xapi/lrs-sender.js';
 import { createOutboxStore, EMBEDDED_LRS_ID } from './xapi/outbox-store.js';
 import { embeddedLrsCredentials } from './xapi/lrs/credentials.js';
 import { createEmbeddedDelivery } from './xapi/lrs/embedded-delivery.js';
+import { createLrsDocumentService } from './xapi/lrs/document-service.js';
+import { createLrsDocumentStore } from './xapi/lrs/document-store.js';
 import { createEmbeddedLrsService } from './xapi/lrs/lrs-service.js';
 import { createLrsStatementStore } from './xapi/lrs/statement-store.js';
 import type { XapiStatement } from './xapi/statement.js';
@@ -59,6 +61,7 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
   const statements = { publicUrl: config.publicUrl, actorNames: config.xapi.actorNames };
   // The embedded LRS at {PUBLIC_URL}/xapi/: where statements land when no external LRS is set.
   const embeddedLrs = createEmbeddedLrsService({ db, store: createLrsStatementStore(db), clock });
+  const embeddedLrsDocuments = createLrsDocumentService({ db, store: createLrsDocumentStore(db), clock });
   const embeddedLrsCreds = embeddedLrsCredentials(db, clock, config.xapi.embeddedLrs);
   const embeddedDelivery = createEmbeddedDelivery({
     outbox,
@@ -98,7 +101,7 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
   };
   const threads = createThreadService(discussion);
   const posts = createPostService(discussion);
-  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsCreds, embeddedDelivery };
+  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery };
 }
 
 export type Container = ReturnType<typeof createContainer>;

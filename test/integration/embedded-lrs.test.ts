@@ -242,7 +242,7 @@ describe(`embedded LRS over HTTP (${testDbKind()})`, function () {
     expect((await query({ format: 'canonical' })).statements[0]).to.deep.equal(exact);
     const idsOnly = (await query({ format: 'ids' })).statements[0]!;
     expect(idsOnly.verb).to.deep.equal({ id: 'http://adlnet.gov/expapi/verbs/experienced' });
-    expect(idsOnly.object).to.deep.equal(activity('a1'));
+    expect(idsOnly.object).to.deep.equal({ id: 'https://tl.example.edu/xapi/activities/a1' });
     expect((await call('GET', '/xapi/statements?format=pretty')).status).to.equal(400);
   });
 
@@ -253,7 +253,8 @@ describe(`embedded LRS over HTTP (${testDbKind()})`, function () {
     const voiding = withObject(statement({ verb: 'voided' }), { objectType: 'StatementRef', id: target.id });
     expect((await post(voiding)).status).to.equal(200);
     expect(ids((await query({})).statements)).to.have.members([other.id, voiding.id]);
-    expect((await query({ verb: 'http://adlnet.gov/expapi/verbs/attended' })).statements).to.have.length(0);
+    // The voided target no longer matches; the voiding statement does, through its StatementRef (§2.1.3).
+    expect(ids((await query({ verb: 'http://adlnet.gov/expapi/verbs/attended' })).statements)).to.deep.equal([voiding.id]);
     expect((await call('GET', `/xapi/statements?statementId=${target.id as string}`)).status).to.equal(404);
     const v = await call('GET', `/xapi/statements?voidedStatementId=${target.id as string}`);
     expect(v.status).to.equal(200);
@@ -269,6 +270,33 @@ describe(`embedded LRS over HTTP (${testDbKind()})`, function () {
     await post(late);
     expect((await call('GET', `/xapi/statements?voidedStatementId=${late.id as string}`)).status).to.equal(200);
     expect(VOIDED).to.equal('http://adlnet.gov/expapi/verbs/voided');
+  });
+
+  it('filters match statements whose StatementRef targets a match, recursively, with since/until/limit on the referring statement (§2.1.3)', async () => {
+    const target = statement({ actor: 'ann', verb: 'attended', object: 'meeting' });
+    await post(target);
+    await new Promise((r) => setTimeout(r, 15));
+    const ref1 = withObject(statement({ actor: 'bob', verb: 'experienced' }), { objectType: 'StatementRef', id: target.id });
+    await post(ref1);
+    await new Promise((r) => setTimeout(r, 15));
+    const ref2 = withObject(statement({ actor: 'carl', verb: 'shared' }), { objectType: 'StatementRef', id: ref1.id });
+    const unrelated = statement({ actor: 'dora', verb: 'experienced' });
+    await post([ref2, unrelated]);
+    const attended = 'http://adlnet.gov/expapi/verbs/attended';
+    expect(ids((await query({ verb: attended })).statements)).to.deep.equal([ref2.id, ref1.id, target.id]);
+    expect(ids((await query({ verb: attended, ascending: 'true' })).statements)).to.deep.equal([target.id, ref1.id, ref2.id]);
+    expect(ids((await query({ agent: JSON.stringify(agent('ann')) })).statements)).to.deep.equal([ref2.id, ref1.id, target.id]);
+    expect(ids((await query({ activity: 'https://tl.example.edu/xapi/activities/meeting' })).statements)).to.have.members([target.id, ref1.id, ref2.id]);
+    // Time bounds and the page size apply to the referring statements themselves.
+    const ref1Stored = ((await call('GET', `/xapi/statements?statementId=${ref1.id as string}`)).json as Json).stored as string;
+    expect(ids((await query({ verb: attended, since: ref1Stored })).statements)).to.deep.equal([ref2.id]);
+    expect(ids((await query({ verb: attended, until: ref1Stored })).statements)).to.deep.equal([ref1.id, target.id]);
+    const first = await query({ verb: attended, limit: '2' });
+    expect(ids(first.statements)).to.deep.equal([ref2.id, ref1.id]);
+    const rest = (await call('GET', first.more)).json as { statements: Json[] };
+    expect(ids(rest.statements)).to.deep.equal([target.id]);
+    // Statements reached only through the ref chain's own verb do not pull in the target.
+    expect(ids((await query({ verb: 'http://adlnet.gov/expapi/verbs/shared' })).statements)).to.deep.equal([ref2.id]);
   });
 
   it('moves statements queued for the embedded target from the outbox into the LRS, idempotently', async () => {

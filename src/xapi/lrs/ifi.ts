@@ -116,22 +116,27 @@ export function indexStatement(s: Json): StatementIndex {
   };
 }
 
-/** format=ids: agents to their IFIs, verbs and activities to their ids (xAPI 1.0.3 Communication §2.1.3). */
+/** An Activity reduced to its id: objectType "Activity" is the default and adds nothing. */
+const activityIds = (a: unknown): unknown => (isObj(a) ? { id: a.id } : a);
+
+/**
+ * format=ids (xAPI 1.0.3 Communication §2.1.3): only what identifies each Agent, Group, Activity
+ * and Verb — agents to their IFIs, verbs and activities to their ids — inside a SubStatement too.
+ */
 export function idsFormat(s: Json): Json {
   const out: Json = { ...s, actor: agentIds(s.actor) };
   if (isObj(s.verb)) out.verb = { id: s.verb.id };
   if (isObj(s.object)) {
     const o = s.object;
     if (isAgentLike(o)) out.object = agentIds(o);
-    else if (o.objectType === 'SubStatement' || o.objectType === 'StatementRef') out.object = o;
-    else out.object = { objectType: o.objectType ?? 'Activity', id: o.id };
+    else if (o.objectType === 'SubStatement') out.object = idsFormat(o);
+    else if (o.objectType === 'StatementRef') out.object = o;
+    else out.object = activityIds(o);
   }
   if (isObj(s.context)) {
     const c: Json = { ...s.context };
     if (isObj(c.contextActivities)) {
-      c.contextActivities = Object.fromEntries(
-        Object.entries(c.contextActivities).map(([k, v]) => [k, (Array.isArray(v) ? v : [v]).map((a: unknown) => (isObj(a) ? { objectType: a.objectType ?? 'Activity', id: a.id } : a))]),
-      );
+      c.contextActivities = Object.fromEntries(Object.entries(c.contextActivities).map(([k, v]) => [k, (Array.isArray(v) ? v : [v]).map(activityIds)]));
     }
     if (c.instructor !== undefined) c.instructor = agentIds(c.instructor);
     if (c.team !== undefined) c.team = agentIds(c.team);

@@ -2,6 +2,8 @@ import crypto from 'node:crypto';
 import type { Clock } from '../../clock.js';
 import { dbClient, type Db } from '../../db/knex.js';
 import { sha256 } from '../../ids.js';
+import { canonicalActivity } from './activity-definition.js';
+import type { AttachmentContent } from './attachments.js';
 import { idsFormat, indexStatement } from './ifi.js';
 import { badRequest, LrsError } from './lrs-errors.js';
 import type { LrsStatementStore, NewStatementRow, StatementQuery } from './statement-store.js';
@@ -43,12 +45,19 @@ export interface EmbeddedLrsService {
    * duplicate id in the batch → 400; an id already stored with other content → 409; with the
    * same content → a no-op. Returns every statement's id, in order.
    */
-  store(statements: unknown[], authority: Json): Promise<string[]>;
+  store(statements: unknown[], authority: Json, attachments?: AttachmentContent[]): Promise<string[]>;
+  /** Stored attachment contents by sha2 (those the LRS has). */
+  attachments(sha2s: string[]): Promise<AttachmentContent[]>;
   get(id: string, opts: { voided: boolean; format: StatementFormat }): Promise<Json | null>;
   query(q: StatementQuery, format: StatementFormat): Promise<StatementPage>;
   /** Every statement stored at or before this instant is visible to queries (ISO 8601). */
   consistentThrough(): string;
+  /** The canonical Activity (Communication §2.5), merged from the statements that mention it. */
+  activity(activityId: string): Promise<Json>;
 }
+
+/** Most statements read to build one canonical Activity (the newest ones). */
+const ACTIVITY_SOURCES = 1000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -81,7 +90,7 @@ export function createEmbeddedLrsService(deps: { db: Db; store: LrsStatementStor
     return format === 'ids' ? idsFormat(s) : s;
   };
 
-  async function attempt(list: Json[], hashes: string[], authority: Json): Promise<void> {
+  async function attempt(list: Json[], hashes: string[], authority: Json, attachments: AttachmentContent[]): Promise<void> {
     // Strictly increasing within the process, so `more` paging and since/until never tie oddly.
     const stored = Math.max(clock.now(), lastStored + 1);
     lastStored = stored;
@@ -111,6 +120,7 @@ export function createEmbeddedLrsService(deps: { db: Db; store: LrsStatementStor
           fresh.push({ id, statement: JSON.stringify(full), contentHash: hashes[i]!, stored, timestamp: String(full.timestamp), index: indexStatement(full) });
         });
         await store.insert(trx, fresh);
+        if (fresh.length) await store.insertAttachments(trx, attachments, stored);
       });
     } finally {
       const n = (inFlight.get(stored) ?? 1) - 1;
@@ -120,7 +130,7 @@ export function createEmbeddedLrsService(deps: { db: Db; store: LrsStatementStor
   }
 
   return {
-    async store(statements, authority) {
+    async store(statements, authority, attachments = []) {
       if (statements.length === 0) throw badRequest('No statements were sent.');
       if (statements.length > MAX_BATCH) throw new LrsError(413, 'xapi_too_large', `At most ${MAX_BATCH} statements per request.`);
       const list: Json[] = [];
@@ -148,11 +158,11 @@ export function createEmbeddedLrsService(deps: { db: Db; store: LrsStatementStor
       if (new Set(ids).size !== ids.length) throw badRequest('The batch holds the same statement id more than once.');
       const hashes = list.map((s) => sha256(canonicalJson(s)));
       try {
-        await attempt(list, hashes, authority);
+        await attempt(list, hashes, authority, attachments);
       } catch (err) {
         // Another request stored one of these ids between our check and insert: check again.
         if (!isUniqueViolation(err)) throw err;
-        await attempt(list, hashes, authority);
+        await attempt(list, hashes, authority, attachments);
       }
       return ids;
     },
@@ -178,6 +188,13 @@ export function createEmbeddedLrsService(deps: { db: Db; store: LrsStatementStor
       const pending = [...inFlight.keys()];
       const t = pending.length ? Math.min(...pending) - 1 : clock.now();
       return new Date(t).toISOString();
+    },
+
+    attachments: (sha2s) => store.attachments(sha2s),
+
+    async activity(activityId) {
+      const raw = await store.mentioningActivity(activityId, ACTIVITY_SOURCES);
+      return canonicalActivity(activityId, raw.map((r) => JSON.parse(r) as Json));
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from '../../db/knex.js';
+import type { AttachmentContent } from './attachments.js';
 import type { StatementIndex } from './ifi.js';
 
 /** The xAPI verb whose statements void their StatementRef target (xAPI 1.0.3 Data §2.2.8). */
@@ -44,12 +45,56 @@ export interface LrsStatementStore {
   insert(trx: Knex.Transaction, rows: NewStatementRow[]): Promise<void>;
   get(id: string, voided: boolean): Promise<StoredRow | null>;
   query(q: StatementQuery): Promise<StoredRow[]>;
+  /** Keeps attachment contents (content-addressed: a known sha2 is left as it is). */
+  insertAttachments(trx: Knex.Transaction, list: AttachmentContent[], now: number): Promise<void>;
+  attachments(sha2s: string[]): Promise<AttachmentContent[]>;
+  /** Statements that mention the activity anywhere (object, context, sub-statement), oldest first. */
+  mentioningActivity(activityId: string, limit: number): Promise<string[]>;
 }
 
 const CHUNK = 50;
 
 async function insertChunked(trx: Knex.Transaction, table: string, rows: Array<Record<string, unknown>>): Promise<void> {
   for (let i = 0; i < rows.length; i += CHUNK) await trx(table).insert(rows.slice(i, i + CHUNK));
+}
+
+const hasContentFilter = (q: StatementQuery): boolean => q.agent !== undefined || q.verb !== undefined || q.activity !== undefined || q.registration !== undefined;
+
+/** The agent/verb/activity/registration filters of a statement query, on the statements aliased `t`. */
+function contentFilters(b: Knex.QueryBuilder, t: string, q: StatementQuery): void {
+  if (q.verb !== undefined) b.where(`${t}.verb_id`, q.verb);
+  if (q.registration !== undefined) b.where(`${t}.registration`, q.registration.toLowerCase());
+  // IN (not EXISTS): the planner can then start from the few index rows of one agent or activity
+  // and sort those, instead of walking every statement in stored order probing each.
+  if (q.agent !== undefined) {
+    const key = q.agent;
+    b.whereIn(`${t}.id`, (w) => {
+      w.select('a.statement_id').from('lrs_statement_agents as a').where('a.agent_key', key);
+      if (!q.relatedAgents) w.where('a.related', false);
+    });
+  }
+  if (q.activity !== undefined) {
+    const id = q.activity;
+    b.whereIn(`${t}.id`, (w) => {
+      w.select('a.statement_id').from('lrs_statement_activities as a').where('a.activity_id', id);
+      if (!q.relatedActivities) w.where('a.related', false);
+    });
+  }
+}
+
+/** Visible statements of `s` within the time bounds, after the cursor, in order, at most `limit`. */
+async function page(s: Knex.QueryBuilder, q: StatementQuery): Promise<StoredRow[]> {
+  s.where('s.voided', false);
+  if (q.since !== undefined) s.where('s.stored', '>', q.since);
+  if (q.until !== undefined) s.where('s.stored', '<=', q.until);
+  const dir = q.ascending ? 'asc' : 'desc';
+  if (q.after) {
+    const { stored, id } = q.after;
+    const op = q.ascending ? '>' : '<';
+    s.where((w) => w.where('s.stored', op, stored).orWhere((x) => x.where('s.stored', stored).where('s.id', op, id)));
+  }
+  const rows = (await s.orderBy([{ column: 's.stored', order: dir }, { column: 's.id', order: dir }]).limit(q.limit)) as StoredRow[];
+  return rows.map((r) => ({ ...r, stored: Number(r.stored) }));
 }
 
 export function createLrsStatementStore(db: Db): LrsStatementStore {
@@ -104,33 +149,53 @@ export function createLrsStatementStore(db: Db): LrsStatementStore {
     },
 
     async query(q) {
-      const s = db('lrs_statements as s').select('s.id', 's.statement', 's.stored').where('s.voided', false);
-      if (q.verb !== undefined) s.where('s.verb_id', q.verb);
-      if (q.registration !== undefined) s.where('s.registration', q.registration.toLowerCase());
-      if (q.agent !== undefined) {
-        const key = q.agent;
-        s.whereExists((w) => {
-          w.select(db.raw('1')).from('lrs_statement_agents as a').whereRaw('a.statement_id = s.id').where('a.agent_key', key);
-          if (!q.relatedAgents) w.where('a.related', false);
-        });
+      const direct = await page(db('lrs_statements as s').select('s.id', 's.statement', 's.stored').modify((b) => contentFilters(b, 's', q)), q);
+      if (!hasContentFilter(q)) return direct;
+      // Communication §2.1.3 (Filter Conditions for StatementRefs): a statement whose object is a
+      // StatementRef meets the agent/verb/activity/registration filters when its target does,
+      // recursively, even when the target is voided; since/until/limit apply to the referring
+      // statement. Both lists are in (stored, id) order from the same cursor, so the page is the
+      // first `limit` of their merge.
+      const referring = await page(
+        db
+          .withRecursive('m', ['id'], (base) => {
+            base
+              .select('t.id')
+              .from('lrs_statements as t')
+              .whereIn('t.id', db('lrs_statements as x').select('x.object_statement_id').whereNotNull('x.object_statement_id'))
+              .modify((b) => contentFilters(b, 't', q))
+              .union((u) => u.select('r.id').from('lrs_statements as r').join('m', 'r.object_statement_id', 'm.id'));
+          })
+          .select('s.id', 's.statement', 's.stored')
+          .from('lrs_statements as s')
+          .whereIn('s.object_statement_id', db.select('id').from('m')),
+        q,
+      );
+      if (referring.length === 0) return direct;
+      const byId = new Map([...direct, ...referring].map((r) => [r.id, r]));
+      const sign = q.ascending ? 1 : -1;
+      return [...byId.values()].sort((a, b) => sign * (a.stored - b.stored || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))).slice(0, q.limit);
+    },
+
+    async insertAttachments(trx, list, now) {
+      for (const a of list) {
+        await trx('lrs_attachments').insert({ sha2: a.sha2, content_type: a.contentType, content: a.content, created_at: now }).onConflict('sha2').ignore();
       }
-      if (q.activity !== undefined) {
-        const id = q.activity;
-        s.whereExists((w) => {
-          w.select(db.raw('1')).from('lrs_statement_activities as a').whereRaw('a.statement_id = s.id').where('a.activity_id', id);
-          if (!q.relatedActivities) w.where('a.related', false);
-        });
-      }
-      if (q.since !== undefined) s.where('s.stored', '>', q.since);
-      if (q.until !== undefined) s.where('s.stored', '<=', q.until);
-      const dir = q.ascending ? 'asc' : 'desc';
-      if (q.after) {
-        const { stored, id } = q.after;
-        const op = q.ascending ? '>' : '<';
-        s.where((w) => w.where('s.stored', op, stored).orWhere((x) => x.where('s.stored', stored).where('s.id', op, id)));
-      }
-      const rows = (await s.orderBy([{ column: 's.stored', order: dir }, { column: 's.id', order: dir }]).limit(q.limit)) as StoredRow[];
-      return rows.map((r) => ({ ...r, stored: Number(r.stored) }));
+    },
+
+    async attachments(sha2s) {
+      if (sha2s.length === 0) return [];
+      const rows = (await db('lrs_attachments').select('sha2', 'content_type', 'content').whereIn('sha2', sha2s)) as Array<{ sha2: string; content_type: string; content: Uint8Array }>;
+      return rows.map((r) => ({ sha2: r.sha2, contentType: r.content_type, content: Buffer.from(r.content) }));
+    },
+
+    async mentioningActivity(activityId, limit) {
+      const rows = (await db('lrs_statements as s')
+        .select('s.statement')
+        .whereIn('s.id', (w) => w.select('a.statement_id').from('lrs_statement_activities as a').where('a.activity_id', activityId))
+        .orderBy([{ column: 's.stored', order: 'desc' }, { column: 's.id', order: 'desc' }])
+        .limit(limit)) as Array<{ statement: string }>;
+      return rows.map((r) => r.statement).reverse();
     },
   };
 }
