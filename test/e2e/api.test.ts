@@ -14,7 +14,7 @@ interface Answer {
   status: number;
   type: string;
   // The API's JSON, read loosely: each test says what it expects in it.
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any;
 }
 
 /** A launched person calling the API with their session token. */
@@ -23,7 +23,7 @@ interface Caller {
   call(method: string, path: string, body?: unknown, opts?: { raw?: string; type?: string; headers?: Record<string, string> }): Promise<Answer>;
 }
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 /** Tags a post's `html` may hold (src/discussion/markdown.ts allows these and no others). */
 const ALLOWED_TAGS = new Set(['p', 'br', 'hr', 'strong', 'em', 's', 'del', 'code', 'pre', 'blockquote', 'ul', 'ol', 'li', 'a', 'h4', 'h5', 'h6', 'table', 'thead', 'tbody', 'tr', 'th', 'td']);
