@@ -6,6 +6,8 @@ import { configRouter } from './lti/config-router.js';
 import { ltiRouter } from './lti/lti-router.js';
 import { registrationRouter } from './lti/registration-router.js';
 import { discussionRouter } from './discussion/discussion-router.js';
+import { API_BASE, apiRouter } from './api/api-router.js';
+import { apiRoutes } from './api/api-routes.js';
 import { spaceRouter } from './spaces/space-router.js';
 import { landingPath } from './spaces/space-service.js';
 import { errorHandler } from './web/error-handler.js';
@@ -44,6 +46,7 @@ export function createApp(c: Container): Express {
   app.use(configRouter({ publicUrl: c.config.publicUrl }));
   app.use(spaceRouter({ publicUrl: c.config.publicUrl, spaces: c.spaces, keys: c.keys, clock: c.clock, session }));
   app.use(discussionRouter({ threads: c.threads, posts: c.posts, session }));
+  app.use(API_BASE, apiRouter({ session, routes: apiRoutes(c), info: { publicUrl: c.config.publicUrl, version: '1.0.0' } }));
   app.use(xapiRouter());
   app.use(embeddedLrsRouter({ publicUrl: c.config.publicUrl, lrs: c.embeddedLrs, documents: c.embeddedLrsDocuments, credentials: c.embeddedLrsCreds }));
 

@@ -51,13 +51,14 @@ const body = text.pipe(
     .pipe(z.string().max(BODY_MAX, { error: (i) => `Posts can be up to ${BODY_MAX.toLocaleString('en')} characters; this one has ${(i.input as string).length.toLocaleString('en')}. Shorten it and post again.` })),
 );
 
-const threadSchema = z.object({
+/** Also the JSON API's request bodies (src/api), and from them its OpenAPI schemas. */
+export const threadSchema = z.object({
   title,
   kind: z.enum(THREAD_KINDS, { error: 'Choose a discussion or a question.' }).default('discussion'),
   body,
 });
 
-const replySchema = z.object({
+export const replySchema = z.object({
   body,
   parent_post_id: z
     .string()
@@ -90,11 +91,15 @@ export function parseReplyInput(raw: Record<string, unknown>): Parsed<ReplyInput
   return r.success ? { ok: true, value: { body: r.data.body, parentPostId: r.data.parent_post_id } } : fail(r.error, raw, ['body', 'parent_post_id']);
 }
 
+/** An opening post's edit also sets the thread title; a reply's is the body alone. */
+export const editOpeningSchema = z.object({ title, body });
+export const editReplySchema = z.object({ body });
+
 export function parseEditInput(raw: Record<string, unknown>, withTitle: boolean): Parsed<EditInput, EditField> {
   if (withTitle) {
-    const r = z.object({ title, body }).safeParse(raw);
+    const r = editOpeningSchema.safeParse(raw);
     return r.success ? { ok: true, value: { body: r.data.body, title: r.data.title } } : fail(r.error, raw, ['title', 'body']);
   }
-  const r = z.object({ body }).safeParse(raw);
+  const r = editReplySchema.safeParse(raw);
   return r.success ? { ok: true, value: { body: r.data.body, title: null } } : fail(r.error, raw, ['body']);
 }

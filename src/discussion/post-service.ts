@@ -278,6 +278,15 @@ export function createPostService(deps: DiscussionDeps) {
       return locate(post);
     },
 
+    /** One post as the viewer may see it (with whether they found it helpful), and where it is shown. */
+    async view(launch: LaunchContext, postId: string): Promise<{ post: PostView; location: PostLocation }> {
+      const v = viewerOf(launch);
+      const { post, thread } = await load(v, postId);
+      const view = postView(v, thread, post);
+      if (v.userId) view.reactedByMe = (await deps.posts.reactedBy(v.userId, [post.id])).has(post.id);
+      return { post: view, location: await locate(post) };
+    },
+
     /** Where a post is shown, for links and redirects. */
     async locate(launch: LaunchContext, postId: string): Promise<PostLocation> {
       const { post } = await load(viewerOf(launch), postId);

@@ -18,6 +18,8 @@ export interface PostView {
   state: PostState;
   /** Sanitized HTML; null when this viewer may not see the words (deleted, or hidden from non-staff). */
   html: string | null;
+  /** The Markdown source, null exactly when `html` is (the JSON API gives both). */
+  markdown: string | null;
   /** "Helpful" reactions, and whether this viewer gave one (set by markReacted). */
   reactionCount: number;
   reactedByMe: boolean;
@@ -45,6 +47,7 @@ export function postView(v: Viewer, t: Thread, p: Post): PostView {
     editedAt: p.editedAt,
     state: postState(p),
     html: canSeeContent(v, p) ? htmlOf(p) : null,
+    markdown: canSeeContent(v, p) ? p.bodyMarkdown : null,
     reactionCount: p.reactionCount,
     reactedByMe: false,
     endorsed: p.endorsedAt !== null,

@@ -27,6 +27,8 @@ export const DEFAULT_PAGE_SIZE = { threads: 20, replies: 20 } as const;
 export interface Paging {
   page: number;
   pageCount: number;
+  /** Items a full page holds (threads, or depth-1 replies). */
+  pageSize: number;
 }
 
 export interface ThreadListEntry {
@@ -64,6 +66,8 @@ export interface ThreadPage extends Paging {
   accepted: PostView | null;
   sort: ReplySort;
   can: { reply: boolean; moderate: boolean; chooseAnswer: boolean };
+  /** Depth-1 replies over all pages (what the pages count). */
+  replyTotal: number;
 }
 
 const pageCountOf = (n: number, size: number): number => Math.max(1, Math.ceil(n / size));
@@ -116,7 +120,7 @@ export function createThreadService(deps: DiscussionDeps) {
         createdAt: t.createdAt,
         lastActivityAt: t.lastActivityAt,
       }));
-      return { space, sort: opts.sort, threads, threadCount, page, pageCount, canCreate: v.userId !== null };
+      return { space, sort: opts.sort, threads, threadCount, page, pageCount, pageSize: size.threads, canCreate: v.userId !== null };
     },
 
     /** The space a new thread would go in, once we know the viewer may start one. */
@@ -208,6 +212,8 @@ export function createThreadService(deps: DiscussionDeps) {
         focus,
         page,
         pageCount,
+        pageSize: size.replies,
+        replyTotal: replies,
         can: { reply: tree.can.reply, moderate: v.staff, chooseAnswer: thread.kind === 'question' && v.userId !== null && (v.staff || thread.authorId === v.userId) },
       };
     },

@@ -23,7 +23,10 @@ export function errorHandler(log: Logger) {
     if (res.headersSent) return;
     res.status(appErr.status);
     if (wantsJson(req)) {
-      res.json({ error: { code: appErr.code, message: appErr.message, hint: appErr.hint } });
+      // `fix` is the API's name for the hint (docs: GET /api/v1/openapi.json); `hint` stays for
+      // existing clients. `fields` says what is wrong with each input field, when we know.
+      const fields = (appErr as AppError & { fields?: Record<string, string> }).fields;
+      res.json({ error: { code: appErr.code, message: appErr.message, ...(appErr.hint ? { fix: appErr.hint, hint: appErr.hint } : {}), ...(fields ? { fields } : {}) } });
       return;
     }
     res.render('errors/error', { title: 'Threadline', error: appErr, extra: (appErr as AppError & { extra?: unknown }).extra });

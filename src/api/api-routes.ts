@@ -1,0 +1,22 @@
+import type { PostService } from '../discussion/post-service.js';
+import type { ThreadService } from '../discussion/thread-service.js';
+import type { SpaceService } from '../spaces/space-service.js';
+import type { ApiRoute } from './api-route.js';
+import { meRoutes } from './me-routes.js';
+import { postRoutes } from './post-routes.js';
+import { spaceRoutes } from './space-routes.js';
+import { threadRoutes } from './thread-routes.js';
+
+export interface ApiServices {
+  spaces: SpaceService;
+  threads: ThreadService;
+  posts: PostService;
+}
+
+/**
+ * Every endpoint of /api/v1, each calling the same service as its page. A feature adds its
+ * endpoints by adding its `*-routes.ts` list here: the router and the OpenAPI document follow.
+ */
+export function apiRoutes(s: ApiServices): ApiRoute[] {
+  return [...meRoutes(), ...spaceRoutes(s), ...threadRoutes(s), ...postRoutes(s)];
+}
