@@ -12,6 +12,8 @@ import * as postRevisions from './20261127000300_post_revisions.js';
 import * as xapiOutbox from './20261127090000_xapi_outbox.js';
 import * as embeddedLrs from './20261128000100_embedded_lrs.js';
 import * as postReactions from './20261129000100_post_reactions.js';
+import * as spaceSettings from './20261130000110_space_settings.js';
+import * as prompts from './20261130000120_prompts.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -37,6 +39,8 @@ const migrations: Array<[string, Migration]> = [
   ['20261127090000_xapi_outbox', xapiOutbox],
   ['20261128000100_embedded_lrs', embeddedLrs],
   ['20261129000100_post_reactions', postReactions],
+  ['20261130000110_space_settings', spaceSettings],
+  ['20261130000120_prompts', prompts],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
