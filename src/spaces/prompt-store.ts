@@ -109,17 +109,27 @@ export function createPromptStore(db: Db): PromptStore {
     },
 
     async move(threadId, by) {
-      return db.transaction(async (trx) => {
-        const me = await trx<DetailsRow>('prompt_details').where({ thread_id: threadId }).first();
-        if (!me) return false;
-        const pos = Number(me.position);
-        const q = trx<DetailsRow>('prompt_details').where({ space_id: me.space_id });
-        const other = await (by < 0 ? q.where('position', '<', pos).orderBy('position', 'desc') : q.where('position', '>', pos).orderBy('position', 'asc')).first();
-        if (!other) return false;
-        await trx('prompt_details').where({ thread_id: me.thread_id }).update({ position: Number(other.position) });
-        await trx('prompt_details').where({ thread_id: other.thread_id }).update({ position: pos });
-        return true;
-      });
+      // Read first, outside the transaction, then write only if nothing moved meanwhile: a SQLite
+      // transaction that reads before it writes cannot wait for the write lock (SQLITE_BUSY).
+      const me = await db<DetailsRow>('prompt_details').where({ thread_id: threadId }).first();
+      if (!me) return false;
+      const pos = Number(me.position);
+      const q = db<DetailsRow>('prompt_details').where({ space_id: me.space_id });
+      const other = await (by < 0 ? q.where('position', '<', pos).orderBy('position', 'desc') : q.where('position', '>', pos).orderBy('position', 'asc')).first();
+      if (!other) return false;
+      const otherPos = Number(other.position);
+      const stale = new Error('prompt order changed');
+      try {
+        await db.transaction(async (trx) => {
+          const a = await trx('prompt_details').where({ thread_id: me.thread_id, position: pos }).update({ position: otherPos });
+          const b = await trx('prompt_details').where({ thread_id: other.thread_id, position: otherPos }).update({ position: pos });
+          if (a !== 1 || b !== 1) throw stale;
+        });
+      } catch (e) {
+        if (e === stale) return false;
+        throw e;
+      }
+      return true;
     },
 
     async remove(threadId) {
