@@ -14,6 +14,7 @@ import * as embeddedLrs from './20261128000100_embedded_lrs.js';
 import * as postReactions from './20261129000100_post_reactions.js';
 import * as spaceSettings from './20261130000110_space_settings.js';
 import * as prompts from './20261130000120_prompts.js';
+import * as spacePseudonyms from './20261130000130_space_pseudonyms.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -41,6 +42,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261129000100_post_reactions', postReactions],
   ['20261130000110_space_settings', spaceSettings],
   ['20261130000120_prompts', prompts],
+  ['20261130000130_space_pseudonyms', spacePseudonyms],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

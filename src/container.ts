@@ -22,6 +22,7 @@ import { createThreadStore } from './discussion/thread-store.js';
 import { createSpaceService } from './spaces/space-service.js';
 import { createSpaceStore } from './spaces/space-store.js';
 import { createPromptStore } from './spaces/prompt-store.js';
+import { createAnonymityStore } from './spaces/anonymity.js';
 import { createPromptService } from './spaces/prompt-service.js';
 import { createSpaceSettingsService } from './spaces/space-settings.js';
 import { cachedSessionStore, createSessionStore } from './web/session-store.js';
@@ -93,6 +94,7 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
     threads: createThreadStore(db),
     posts: createPostStore(db),
     prompts: createPromptStore(db),
+    anonymity: createAnonymityStore(db),
     clock,
     xapi: { outbox, statements, enqueueAlone: (list: XapiStatement[]) => outbox.enqueue(db, list) },
   };

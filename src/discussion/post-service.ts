@@ -10,6 +10,7 @@ import { RENDER_VERSION, renderMarkdown } from './markdown.js';
 import { postView, VISIBLE_LEVELS, type PostView } from './post-view.js';
 import { DEFAULT_PAGE_SIZE, loadThread, type DiscussionDeps } from './thread-service.js';
 import { assertCanPostNow, canSeePromptPost } from '../spaces/space-policy.js';
+import { applyAnonymity } from '../spaces/anonymity.js';
 import type { Db } from '../db/knex.js';
 
 /**
@@ -146,7 +147,9 @@ export function createPostService(deps: DiscussionDeps) {
       // Through load(): a post hidden by post-first is as unknown here as anywhere.
       const parent = parentPostId ? ((await load(v, parentPostId).catch(() => null))?.post ?? null) : await deps.posts.opening(thread.id);
       if (!parent || parent.threadId !== thread.id) throw new NotFoundError('The post you replied to does not exist in this thread.');
-      return { space, thread, parent: postView(v, thread, parent) };
+      const view = postView(v, thread, parent);
+      await applyAnonymity(deps.anonymity, v, space, [view]);
+      return { space, thread, parent: view };
     },
 
     /** The post to edit, once we know the viewer may edit it. */

@@ -11,6 +11,7 @@ import type { PostStore } from './post-store.js';
 import { buildTree, postsIn, postView, VISIBLE_LEVELS, type PostView } from './post-view.js';
 import type { ThreadStore } from './thread-store.js';
 import type { Material, PromptStore, PromptSummary } from '../spaces/prompt-store.js';
+import { applyAnonymity, type AnonymityStore } from '../spaces/anonymity.js';
 import { assertCanPostNow, canPostNow, canSeePeerAnswers, postingState, type PostingState } from '../spaces/space-policy.js';
 
 export interface DiscussionDeps {
@@ -24,6 +25,8 @@ export interface DiscussionDeps {
   xapi?: DiscussionXapi;
   /** Prep prompts (spaces/prompt-store.ts): without it a space has none. */
   prompts?: Pick<PromptStore, 'list' | 'answerOf' | 'countAnswers' | 'recordAnswer' | 'details'>;
+  /** Pseudonyms for anonymity 'peers' (spaces/anonymity.ts): without it names always show. */
+  anonymity?: AnonymityStore;
 }
 
 /** One viewer's view of a prompt thread: their answer, everyone's count, and whether peers' answers are withheld. */
@@ -52,7 +55,10 @@ export interface ThreadListEntry {
   pinned: boolean;
   locked: boolean;
   hidden: boolean;
+  authorId: string | null;
   authorName: string | null;
+  pseudonym?: number | null;
+  anonymousToPeers?: boolean;
   replyCount: number;
   reactionCount: number;
   answered: boolean;
@@ -142,6 +148,7 @@ export function createThreadService(deps: DiscussionDeps) {
         pinned: t.pinned,
         locked: t.locked,
         hidden: t.openingHidden,
+        authorId: t.authorId,
         authorName: t.authorName,
         replyCount: t.replyCount,
         reactionCount: t.reactionCount,
@@ -150,6 +157,7 @@ export function createThreadService(deps: DiscussionDeps) {
         lastActivityAt: t.lastActivityAt,
       }));
       const prompts = deps.prompts ? await deps.prompts.list(space.id, v.userId) : [];
+      await applyAnonymity(deps.anonymity, v, space, threads);
       return { space, sort: opts.sort, threads, threadCount, page, pageCount, canCreate: canPostNow(v, space, deps.clock.now()), posting: postingState(space, deps.clock.now()), prompts };
     },
 
@@ -229,6 +237,7 @@ export function createThreadService(deps: DiscussionDeps) {
         const tree = buildTree(v, thread, open, []);
         restrictWrites(v, space, now, tree);
         tree.can.reply = prompt.canAnswer;
+        await applyAnonymity(deps.anonymity, v, space, [tree]);
         return {
           accepted: null,
           sort,
@@ -264,6 +273,7 @@ export function createThreadService(deps: DiscussionDeps) {
       const accepted = acceptedPost && acceptedPost.threadId === thread.id && acceptedPost.deletedAt === null ? postView(v, thread, acceptedPost) : null;
       // Which of the shown posts this viewer found helpful: one query for the page.
       const shown = [...postsIn(tree), ...(focus ? postsIn(focus.post) : []), ...(accepted ? [accepted] : [])];
+      await applyAnonymity(deps.anonymity, v, space, shown);
       restrictWrites(v, space, now, tree);
       if (focus) restrictWrites(v, space, now, focus.post);
       if (accepted) restrictWrites(v, space, now, accepted);

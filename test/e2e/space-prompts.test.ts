@@ -270,6 +270,48 @@ describe('space settings, prep prompts, post-first, windows and mentors (e2e thr
     });
   });
 
+  describe('anonymity to peers', () => {
+    it('learners see other learners as a stable pseudonym; staff see the real name with a hint; the author sees themself', async () => {
+      expect((await teacher.post(`/spaces/${spaceId}/settings`, settings({ anonymity: 'peers', time_zone: 'UTC' }))).status).to.equal(303);
+      const res = await ann.post(`/spaces/${spaceId}/threads`, { title: 'Anonymous thread', body: 'Who am I?', kind: 'discussion' });
+      expect(res.status).to.equal(303);
+      const threadId = /\/threads\/([0-9a-f-]{36})/.exec(res.headers.get('location')!)![1]!;
+      expect((await teacher.post(`/threads/${threadId}/replies`, { body: 'Teacher reply' })).status).to.equal(303);
+
+      const asBen = await ben.get(`/threads/${threadId}`);
+      expect(asBen.body).not.to.contain('Ann Learner');
+      const pseudonym = /Anonymous learner (\d+)/.exec(asBen.body)?.[0];
+      expect(pseudonym, asBen.body.slice(0, 3000)).to.be.a('string');
+      // Staff stay named for everyone.
+      expect(asBen.body).to.contain('Tess Teacher');
+      // The same pseudonym in the thread list and on every later page.
+      const list = await ben.get(`/spaces/${spaceId}`);
+      expect(list.body).to.contain(pseudonym!);
+      expect(list.body).not.to.contain('Ann Learner');
+      expect((await ben.get(`/threads/${threadId}`)).body).to.contain(pseudonym!);
+      // Prompt answers too (Ben answered, so he sees Ann's answer, under her pseudonym).
+      const promptPage = await ben.get(`/spaces/${spaceId}`);
+      const promptId = /<a href="\/threads\/([0-9a-f-]{36})\?session=[^"]+">What do you want from the session\?<\/a>/.exec(promptPage.body)![1]!;
+      const answers = await ben.get(`/threads/${promptId}`);
+      expect(answers.body).to.contain('Ann secret answer');
+      expect(answers.body).to.contain(pseudonym!);
+      expect(answers.body).not.to.contain('Ann Learner');
+
+      const asTeacher = await teacher.get(`/threads/${threadId}`);
+      expect(asTeacher.body).to.contain('Ann Learner');
+      expect(asTeacher.body).to.contain('Shown anonymously to peers');
+      expect(asTeacher.body).not.to.contain('Anonymous learner');
+
+      const asAnn = await ann.get(`/threads/${threadId}`);
+      expect(asAnn.body).to.contain('Ann Learner');
+      expect(asAnn.body).to.match(/<span class="badge">you<\/span>/);
+      expect(asAnn.body).to.contain('Other learners see you anonymously');
+
+      expect((await teacher.post(`/spaces/${spaceId}/settings`, settings({ anonymity: 'off', time_zone: 'UTC' }))).status).to.equal(303);
+      expect((await ben.get(`/threads/${threadId}`)).body).to.contain('Ann Learner');
+    });
+  });
+
   describe('mentor', () => {
     it('reads pages without forms, and every POST is 403 with a clear message', async () => {
       const page = await mentor.get(`/spaces/${spaceId}`);

@@ -6,6 +6,8 @@ import { createDb, migrateLatest, type Db } from '../../src/db/knex.js';
 import { newId } from '../../src/ids.js';
 import * as settingsMigration from '../../migrations/20261130000110_space_settings.js';
 import * as promptsMigration from '../../migrations/20261130000120_prompts.js';
+import * as pseudonymsMigration from '../../migrations/20261130000130_space_pseudonyms.js';
+import { createAnonymityStore } from '../../src/spaces/anonymity.js';
 import { createPlatformStore } from '../../src/lti/platform-store.js';
 import { createPromptStore, type PromptStore } from '../../src/spaces/prompt-store.js';
 import { createSpaceStore, type SpaceStore } from '../../src/spaces/space-store.js';
@@ -97,13 +99,30 @@ describe(`space settings and prompt stores on ${testDbKind() === 'pg' ? 'Postgre
     expect(await db('posts').where({ thread_id: p1.id }).count({ n: '*' }).then((r) => Number(r[0]!.n))).to.equal(0);
   });
 
+  it('pseudonyms: staff (by their enrolment roles) stay named; learners get stable numbers in order of appearance', async () => {
+    const staffRole = JSON.stringify(['http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor']);
+    const learnerRole = JSON.stringify(['http://purl.imsglobal.org/vocab/lis/v2/membership#Learner']);
+    for (const [u, roles] of [[users.tess, staffRole], [users.ann, learnerRole], [users.ben, learnerRole]] as const) {
+      await db('enrolments').insert({ context_id: ctxA, user_id: u, roles, first_launch_at: t, last_launch_at: t });
+    }
+    const store = createAnonymityStore(db);
+    const first = await store.authors(ctxA, spaceId, [users.ben, users.tess]);
+    expect(first.get(users.tess)).to.deep.equal({ staff: true, pseudonym: null });
+    expect(first.get(users.ben)).to.deep.equal({ staff: false, pseudonym: 1 });
+    const second = await store.authors(ctxA, spaceId, [users.ann, users.ben]);
+    expect(second.get(users.ben)!.pseudonym).to.equal(1);
+    expect(second.get(users.ann)!.pseudonym).to.equal(2);
+  });
+
   it('migrations go down and up again', async () => {
+    await pseudonymsMigration.down(db);
     await promptsMigration.down(db);
     await settingsMigration.down(db);
     expect(await db.schema.hasTable('prompt_details')).to.equal(false);
     expect(await db.schema.hasColumn('spaces', 'post_first')).to.equal(false);
     await settingsMigration.up(db);
     await promptsMigration.up(db);
+    await pseudonymsMigration.up(db);
     expect(await db.schema.hasTable('prompt_answers')).to.equal(true);
     expect(await db.schema.hasColumn('spaces', 'anonymity')).to.equal(true);
   });
