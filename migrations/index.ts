@@ -12,6 +12,9 @@ import * as postRevisions from './20261127000300_post_revisions.js';
 import * as xapiOutbox from './20261127090000_xapi_outbox.js';
 import * as embeddedLrs from './20261128000100_embedded_lrs.js';
 import * as postReactions from './20261129000100_post_reactions.js';
+import * as spaceSettings from './20261130000110_space_settings.js';
+import * as prompts from './20261130000120_prompts.js';
+import * as spacePseudonyms from './20261130000130_space_pseudonyms.js';
 import * as roster from './20261130000710_roster.js';
 import * as lrsDocuments from './20261130400100_lrs_documents.js';
 import * as lrsAttachments from './20261130400200_lrs_attachments.js';
@@ -41,6 +44,9 @@ const migrations: Array<[string, Migration]> = [
   ['20261127090000_xapi_outbox', xapiOutbox],
   ['20261128000100_embedded_lrs', embeddedLrs],
   ['20261129000100_post_reactions', postReactions],
+  ['20261130000110_space_settings', spaceSettings],
+  ['20261130000120_prompts', prompts],
+  ['20261130000130_space_pseudonyms', spacePseudonyms],
   ['20261130000710_roster', roster],
   ['20261130400100_lrs_documents', lrsDocuments],
   ['20261130400200_lrs_attachments', lrsAttachments],

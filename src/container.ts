@@ -23,6 +23,10 @@ import { createThreadService } from './discussion/thread-service.js';
 import { createThreadStore } from './discussion/thread-store.js';
 import { createSpaceService } from './spaces/space-service.js';
 import { createSpaceStore } from './spaces/space-store.js';
+import { createPromptStore } from './spaces/prompt-store.js';
+import { createAnonymityStore } from './spaces/anonymity.js';
+import { createPromptService } from './spaces/prompt-service.js';
+import { createSpaceSettingsService } from './spaces/space-settings.js';
 import { cachedSessionStore, createSessionStore } from './web/session-store.js';
 import { createLrsSender, type LrsTarget } from './xapi/lrs-sender.js';
 import { createOutboxStore, EMBEDDED_LRS_ID } from './xapi/outbox-store.js';
@@ -96,12 +100,17 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
     spaces: createSpaceStore(db),
     threads: createThreadStore(db),
     posts: createPostStore(db),
+    prompts: createPromptStore(db),
+    anonymity: createAnonymityStore(db),
     clock,
     xapi: { outbox, statements, enqueueAlone: (list: XapiStatement[]) => outbox.enqueue(db, list) },
   };
   const threads = createThreadService(discussion);
   const posts = createPostService(discussion);
-  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery };
+  // Space settings and prep prompts (staff); answers go through `posts` (a reply to the prompt).
+  const spaceSettings = createSpaceSettingsService({ spaces: discussion.spaces, clock });
+  const prompts = createPromptService(discussion);
+  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery };
 }
 
 export type Container = ReturnType<typeof createContainer>;

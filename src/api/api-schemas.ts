@@ -61,7 +61,7 @@ export const ThreadSummaryJson = named(
   z.object({
     id: z.string(),
     title: z.string().nullable().describe('Null when a moderator hid the opening post and the caller is not staff.'),
-    kind: z.enum(THREAD_KINDS),
+    kind: z.enum([...THREAD_KINDS, 'prompt']),
     pinned: z.boolean(),
     locked: z.boolean(),
     hidden: z.boolean(),
@@ -80,7 +80,7 @@ export const ThreadJson = named(
     id: z.string(),
     spaceId: z.string(),
     title: z.string().nullable().describe('Null when a moderator hid the opening post and the caller is not staff.'),
-    kind: z.enum(THREAD_KINDS),
+    kind: z.enum([...THREAD_KINDS, 'prompt']),
     pinned: z.boolean(),
     locked: z.boolean(),
     authorName,

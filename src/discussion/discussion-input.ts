@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { THREAD_KINDS, type ThreadKind } from './discussion-model.js';
+import { THREAD_KINDS, type UserThreadKind } from './discussion-model.js';
 
 export const TITLE_MAX = 200;
 export const BODY_MAX = 20_000;
@@ -15,7 +15,7 @@ export type Parsed<T, F extends string> =
 
 export interface ThreadInput {
   title: string;
-  kind: ThreadKind;
+  kind: UserThreadKind;
   body: string;
 }
 export type ThreadField = 'title' | 'kind' | 'body';

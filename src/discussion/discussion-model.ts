@@ -1,7 +1,9 @@
 /** The discussion domain as stores return it: plain data, epoch-ms times, our own row ids. */
 
 export const THREAD_KINDS = ['discussion', 'question'] as const;
-export type ThreadKind = (typeof THREAD_KINDS)[number];
+/** What users choose when they start a thread; staff also create 'prompt' threads (spaces/prompt-service.ts). */
+export type UserThreadKind = (typeof THREAD_KINDS)[number];
+export type ThreadKind = UserThreadKind | 'prompt';
 
 export type ThreadSort = 'active' | 'newest' | 'helpful';
 /** How a thread's depth-1 replies are ordered: oldest first (the default) or most helpful first. */

@@ -1,4 +1,5 @@
 import { isStaff } from '../lti/claims.js';
+import { isReadOnlyRole } from '../spaces/space-policy.js';
 import type { LaunchContext } from '../lti/launch-context.js';
 import { AppError, ForbiddenError, NotFoundError } from '../web/errors.js';
 import type { Post, Thread } from './discussion-model.js';
@@ -15,15 +16,23 @@ export interface Viewer {
   /** Instructor, TA or admin (lti/claims isStaff): moderates, as well as taking part. */
   staff: boolean;
   locale: string;
+  /**
+   * A mentor (LIS Mentor with no staff or learner role) reads but never writes. Scoping a
+   * mentor's view to their mentees (role_scope_mentor, launch.mentees) comes with the journey
+   * issue; until then a mentor reads the space as a whole, read-only. See spaces/space-policy.ts.
+   */
+  readOnly?: boolean;
 }
 
 export function viewerOf(launch: LaunchContext): Viewer {
   // Without a course there is no space to find: the same 404 an unknown id gets.
   if (!launch.context) throw new NotFoundError('Discussions belong to a course. Open Threadline from a link inside one.');
-  return { contextId: launch.context.id, userId: launch.user?.id ?? null, staff: isStaff(launch.roles), locale: launch.locale };
+  return { contextId: launch.context.id, userId: launch.user?.id ?? null, staff: isStaff(launch.roles), locale: launch.locale, readOnly: isReadOnlyRole(launch.roles) };
 }
 
 export function requireUser(v: Viewer): string {
+  // Every act that writes asks for a user first, so this one check makes a mentor read-only.
+  if (v.readOnly) throw new ForbiddenError('read_only', 'As a mentor you can read this discussion but not post, react or change anything in it.');
   if (!v.userId) throw new ForbiddenError('anonymous', 'Your course shares no identity with Threadline, so you can read but not post.', 'Ask your LMS administrator to let this tool receive user ids.');
   return v.userId;
 }

@@ -91,7 +91,8 @@ export function discussionRouter(deps: DiscussionRouterDeps): Router {
   r.get('/threads/:id', s, async (req, res) => {
     const q = threadQuery.parse(req.query);
     const view = await deps.threads.view(res.locals.launch!, id(req.params.id), { page: q.page, focusId: q.focus ?? null, sort: q.sort });
-    res.render('discussion/thread', { ...pageLocals(res, view.space), title: view.thread.displayTitle ?? 'Hidden thread', ...view });
+    // A prompt (spaces/prompt-service.ts) has its own page: the prompt, the answer form, the answers.
+    res.render(view.prompt ? 'prompts/prompt' : 'discussion/thread', { ...pageLocals(res, view.space), title: view.thread.displayTitle ?? 'Hidden thread', ...view });
   });
 
   r.post('/threads/:id/replies', ...post, async (req, res) => {

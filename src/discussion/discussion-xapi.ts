@@ -21,7 +21,8 @@ export interface DiscussionXapi {
 }
 
 export const spaceRef = (s: Pick<Space, 'id' | 'title' | 'kind' | 'eventAt'>): SpaceRef => ({ id: s.id, title: s.title, kind: s.kind, eventAt: s.eventAt });
-export const threadRef = (t: Pick<Thread, 'id' | 'title' | 'kind'>): ThreadRef => ({ id: t.id, title: t.title, kind: t.kind });
+// A prompt thread is a conversation (replies under answers) as far as xAPI activity types go.
+export const threadRef = (t: Pick<Thread, 'id' | 'title' | 'kind'>): ThreadRef => ({ id: t.id, title: t.title, kind: t.kind === 'prompt' ? 'discussion' : t.kind });
 
 /** The act's statement, or null when nothing is recorded (xAPI off, or an anonymous launch: no actor). */
 export function statementOf(x: DiscussionXapi | undefined, launch: LaunchContext, act: XapiAct): XapiStatement | null {

@@ -1,6 +1,6 @@
 import type { Db } from '../db/knex.js';
 import { newId } from '../ids.js';
-import type { Space, SpaceStore } from '../spaces/space-store.js';
+import { DEFAULT_SETTINGS, type Space, type SpaceStore } from '../spaces/space-store.js';
 import type { Post, PostRevision, Thread, ThreadListItem } from './discussion-model.js';
 import type { PostStore } from './post-store.js';
 import type { ThreadStore } from './thread-store.js';
@@ -25,7 +25,7 @@ export class FakeDiscussionStore {
   readonly reactionRows = new Map<string, string>();
 
   addSpace(contextId: string, title = 'Space', id: string = newId()): Space {
-    const space: Space = { id, contextId, resourceLinkId: null, kind: 'prep', title, eventAt: null, timeZone: 'UTC', createdBy: null, createdAt: 0 };
+    const space: Space = { id, contextId, resourceLinkId: null, kind: 'prep', title, eventAt: null, timeZone: 'UTC', createdBy: null, createdAt: 0, ...DEFAULT_SETTINGS };
     this.spaceRows.set(id, space);
     return space;
   }
@@ -71,7 +71,7 @@ export class FakeDiscussionStore {
     list: async (contextId, spaceId, { sort, limit, offset }) => {
       const key = sort === 'newest' ? 'createdAt' : sort === 'helpful' ? 'reactionCount' : 'lastActivityAt';
       return [...this.threadRows.values()]
-        .filter((t) => t.spaceId === spaceId && this.inContext(contextId, t.id))
+        .filter((t) => t.spaceId === spaceId && t.kind !== 'prompt' && this.inContext(contextId, t.id))
         .sort((a, b) => Number(b.pinned) - Number(a.pinned) || b[key] - a[key] || (sort === 'helpful' ? b.lastActivityAt - a.lastActivityAt : 0) || (a.id < b.id ? 1 : -1))
         .slice(offset, offset + limit)
         .map((t): ThreadListItem => {
@@ -79,7 +79,7 @@ export class FakeDiscussionStore {
           return { ...t, openingHidden: op?.hiddenAt != null, openingDeleted: op?.deletedAt != null };
         });
     },
-    count: async (contextId, spaceId) => [...this.threadRows.values()].filter((t) => t.spaceId === spaceId && this.inContext(contextId, t.id)).length,
+    count: async (contextId, spaceId) => [...this.threadRows.values()].filter((t) => t.spaceId === spaceId && t.kind !== 'prompt' && this.inContext(contextId, t.id)).length,
     setFlags: async (id, flags, now) => {
       const t = this.threadRows.get(id);
       if (t) this.threadRows.set(id, { ...t, ...flags, updatedAt: now });

@@ -9,6 +9,9 @@ import { recordIn, spaceRef, threadRef } from './discussion-xapi.js';
 import { RENDER_VERSION, renderMarkdown } from './markdown.js';
 import { postView, VISIBLE_LEVELS, type PostView } from './post-view.js';
 import { DEFAULT_PAGE_SIZE, loadThread, type DiscussionDeps } from './thread-service.js';
+import { assertCanPostNow, canSeePromptPost } from '../spaces/space-policy.js';
+import { applyAnonymity } from '../spaces/anonymity.js';
+import type { Db } from '../db/knex.js';
 
 /**
  * Nesting stops here: a reply to a post this deep becomes its sibling. Keeps trees (and "show
@@ -48,6 +51,12 @@ export function createPostService(deps: DiscussionDeps) {
     const post = await deps.posts.get(v.contextId, postId);
     if (!post) throw new NotFoundError('This post does not exist in this course.');
     const { thread, space } = await loadThread(deps, v, post.threadId);
+    // Post-first: a peer's answer this learner may not read yet is, for them, not there at all
+    // (the same 404 as an unknown id), whichever post route asks.
+    if (thread.kind === 'prompt' && post.depth > 0) {
+      const answered = v.userId !== null && deps.prompts ? (await deps.prompts.answerOf(thread.id, v.userId)) !== null : false;
+      if (!canSeePromptPost(v, space, thread, post, answered)) throw new NotFoundError('This post does not exist in this course.');
+    }
     return { post, thread, space };
   }
 
@@ -60,14 +69,53 @@ export function createPostService(deps: DiscussionDeps) {
     return { threadId: post.threadId, postId: post.id, page, focusId };
   }
 
+  /** A learner's (or anyone's) one answer to a prompt: a depth-1 post, its prompt_answers row and its statement, in one transaction. */
+  async function answer(launch: LaunchContext, v: Viewer, thread: Thread, space: Space, opening: Post, input: ReplyInput): Promise<{ post: Post; location: PostLocation }> {
+    const authorId = requireUser(v);
+    const prompts = deps.prompts;
+    if (!prompts) throw new Error('prompt threads need a prompt store');
+    const already = await prompts.answerOf(thread.id, authorId);
+    const twice = () => new AppError(409, 'already_answered', 'You have already answered this prompt: each person gives one answer.', 'Edit your answer instead.');
+    if (already) throw twice();
+    const now = deps.clock.now();
+    const statement = recordIn(deps.xapi, launch, ({ postId }: { postId: string }) => ({
+      kind: 'prompt_answered',
+      id: postId,
+      at: now,
+      space: spaceRef(space),
+      prompt: { id: thread.id, text: thread.title },
+      post: { id: postId },
+      text: input.body,
+    }));
+    try {
+      const post = await deps.posts.addReply(
+        { threadId: thread.id, parent: { id: opening.id, depth: opening.depth, branchId: opening.branchId }, authorId },
+        { bodyMarkdown: input.body, bodyHtml: renderMarkdown(input.body), renderVersion: RENDER_VERSION },
+        now,
+        async (trx: Db, written: { postId: string }) => {
+          await prompts.recordAnswer(trx, { threadId: thread.id, userId: authorId, postId: written.postId, now });
+          if (statement) await statement(trx, written);
+        },
+      );
+      return { post, location: await locate(post) };
+    } catch (e) {
+      // Two answers racing: the primary key kept one; the other is told what happened.
+      if ((await prompts.answerOf(thread.id, authorId)) !== null) throw twice();
+      throw e;
+    }
+  }
+
   return {
     /** Replies to `parentPostId`, or to the opening post (a reply to the thread) when it is null. */
     async reply(launch: LaunchContext, threadId: string, input: ReplyInput): Promise<{ post: Post; location: PostLocation }> {
       const v = viewerOf(launch);
       const { thread, space } = await loadThread(deps, v, threadId);
-      let parent = input.parentPostId ? await deps.posts.get(v.contextId, input.parentPostId) : await deps.posts.opening(thread.id);
+      let parent = input.parentPostId ? (await load(v, input.parentPostId).catch(() => null))?.post : await deps.posts.opening(thread.id);
       if (!parent || parent.threadId !== thread.id) throw new NotFoundError('The post you replied to does not exist in this thread.');
       assertCanReply(v, thread, parent);
+      assertCanPostNow(v, space, deps.clock.now());
+      // A reply to the prompt itself is an answer: one per person, recorded as `answered`.
+      if (thread.kind === 'prompt' && parent.depth === 0) return answer(launch, v, thread, space, parent, input);
       if (parent.depth >= MAX_DEPTH && parent.parentId) {
         const up = await deps.posts.get(v.contextId, parent.parentId);
         if (up) parent = up;
@@ -96,9 +144,12 @@ export function createPostService(deps: DiscussionDeps) {
     async replyContext(launch: LaunchContext, threadId: string, parentPostId: string | null): Promise<{ space: Space; thread: Thread; parent: PostView }> {
       const v = viewerOf(launch);
       const { thread, space } = await loadThread(deps, v, threadId);
-      const parent = parentPostId ? await deps.posts.get(v.contextId, parentPostId) : await deps.posts.opening(thread.id);
+      // Through load(): a post hidden by post-first is as unknown here as anywhere.
+      const parent = parentPostId ? ((await load(v, parentPostId).catch(() => null))?.post ?? null) : await deps.posts.opening(thread.id);
       if (!parent || parent.threadId !== thread.id) throw new NotFoundError('The post you replied to does not exist in this thread.');
-      return { space, thread, parent: postView(v, thread, parent) };
+      const view = postView(v, thread, parent);
+      await applyAnonymity(deps.anonymity, v, space, [view]);
+      return { space, thread, parent: view };
     },
 
     /** The post to edit, once we know the viewer may edit it. */
@@ -281,9 +332,11 @@ export function createPostService(deps: DiscussionDeps) {
     /** One post as the viewer may see it (with whether they found it helpful), and where it is shown. */
     async view(launch: LaunchContext, postId: string): Promise<{ post: PostView; location: PostLocation }> {
       const v = viewerOf(launch);
-      const { post, thread } = await load(v, postId);
+      const { post, thread, space } = await load(v, postId);
       const view = postView(v, thread, post);
       if (v.userId) view.reactedByMe = (await deps.posts.reactedBy(v.userId, [post.id])).has(post.id);
+      // The API shows one post on its own: it is as anonymous there as on the pages.
+      await applyAnonymity(deps.anonymity, v, space, [view]);
       return { post: view, location: await locate(post) };
     },
 

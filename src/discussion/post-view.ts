@@ -11,7 +11,11 @@ export interface PostView {
   threadId: string;
   parentId: string | null;
   depth: number;
+  authorId: string | null;
   authorName: string | null;
+  /** Anonymity (spaces/anonymity.ts): the pseudonym number shown instead of the name, and the staff hint. */
+  pseudonym?: number | null;
+  anonymousToPeers?: boolean;
   mine: boolean;
   createdAt: number;
   editedAt: number | null;
@@ -41,6 +45,7 @@ export function postView(v: Viewer, t: Thread, p: Post): PostView {
     threadId: p.threadId,
     parentId: p.parentId,
     depth: p.depth,
+    authorId: p.authorId,
     authorName: p.authorName,
     mine: v.userId !== null && p.authorId === v.userId,
     createdAt: p.createdAt,

@@ -10,6 +10,9 @@ import { RENDER_VERSION, renderMarkdown } from './markdown.js';
 import type { PostStore } from './post-store.js';
 import { buildTree, postsIn, postView, VISIBLE_LEVELS, type PostView } from './post-view.js';
 import type { ThreadStore } from './thread-store.js';
+import type { Material, PromptStore, PromptSummary } from '../spaces/prompt-store.js';
+import { applyAnonymity, type AnonymityStore } from '../spaces/anonymity.js';
+import { assertCanPostNow, canPostNow, canSeePeerAnswers, postingState, type PostingState } from '../spaces/space-policy.js';
 
 export interface DiscussionDeps {
   spaces: Pick<SpaceStore, 'get'>;
@@ -20,6 +23,21 @@ export interface DiscussionDeps {
   pageSize?: { threads: number; replies: number };
   /** Where the acts' xAPI statements go; without it none are recorded. */
   xapi?: DiscussionXapi;
+  /** Prep prompts (spaces/prompt-store.ts): without it a space has none. */
+  prompts?: Pick<PromptStore, 'list' | 'answerOf' | 'countAnswers' | 'recordAnswer' | 'details'>;
+  /** Pseudonyms for anonymity 'peers' (spaces/anonymity.ts): without it names always show. */
+  anonymity?: AnonymityStore;
+}
+
+/** One viewer's view of a prompt thread: their answer, everyone's count, and whether peers' answers are withheld. */
+export interface PromptState {
+  myAnswerId: string | null;
+  answerCount: number;
+  /** Post-first: this viewer has not answered yet, so peers' answers are not in the page. */
+  peersHidden: boolean;
+  canAnswer: boolean;
+  required: boolean;
+  materials: Material[];
 }
 
 export const DEFAULT_PAGE_SIZE = { threads: 20, replies: 20 } as const;
@@ -39,7 +57,10 @@ export interface ThreadListEntry {
   pinned: boolean;
   locked: boolean;
   hidden: boolean;
+  authorId: string | null;
   authorName: string | null;
+  pseudonym?: number | null;
+  anonymousToPeers?: boolean;
   replyCount: number;
   reactionCount: number;
   answered: boolean;
@@ -53,6 +74,10 @@ export interface SpacePage extends Paging {
   threads: ThreadListEntry[];
   threadCount: number;
   canCreate: boolean;
+  /** Whether learners may post now (the page says why not). */
+  posting: PostingState;
+  /** The space's prompts in order, with this viewer's status. */
+  prompts: PromptSummary[];
 }
 
 export interface ThreadPage extends Paging {
@@ -68,6 +93,20 @@ export interface ThreadPage extends Paging {
   can: { reply: boolean; moderate: boolean; chooseAnswer: boolean };
   /** Depth-1 replies over all pages (what the pages count). */
   replyTotal: number;
+  posting: PostingState;
+  /** Set for a prompt thread. */
+  prompt: PromptState | null;
+}
+
+/** Turns off the write actions the space's posting window (or a read-only role) rules out, all through a tree. */
+function restrictWrites(v: Viewer, space: Space, now: number, tree: PostView): void {
+  const readOnly = v.readOnly === true;
+  const mayPost = canPostNow(v, space, now);
+  if (mayPost && !readOnly) return;
+  for (const p of postsIn(tree)) {
+    p.can.reply = false;
+    if (readOnly) p.can = { reply: false, edit: false, delete: false, hide: false, restore: false, history: false, react: false, endorse: false, accept: false };
+  }
 }
 
 const pageCountOf = (n: number, size: number): number => Math.max(1, Math.ceil(n / size));
@@ -113,6 +152,7 @@ export function createThreadService(deps: DiscussionDeps) {
         pinned: t.pinned,
         locked: t.locked,
         hidden: t.openingHidden,
+        authorId: t.authorId,
         authorName: t.authorName,
         replyCount: t.replyCount,
         reactionCount: t.reactionCount,
@@ -120,7 +160,9 @@ export function createThreadService(deps: DiscussionDeps) {
         createdAt: t.createdAt,
         lastActivityAt: t.lastActivityAt,
       }));
-      return { space, sort: opts.sort, threads, threadCount, page, pageCount, pageSize: size.threads, canCreate: v.userId !== null };
+      const prompts = deps.prompts ? await deps.prompts.list(space.id, v.userId) : [];
+      await applyAnonymity(deps.anonymity, v, space, threads);
+      return { space, sort: opts.sort, threads, threadCount, page, pageCount, pageSize: size.threads, canCreate: canPostNow(v, space, deps.clock.now()), posting: postingState(space, deps.clock.now()), prompts };
     },
 
     /** The space a new thread would go in, once we know the viewer may start one. */
@@ -128,6 +170,7 @@ export function createThreadService(deps: DiscussionDeps) {
       const v = viewerOf(launch);
       const space = await loadSpace(deps, v, spaceId);
       requireUser(v);
+      assertCanPostNow(v, space, deps.clock.now());
       return space;
     },
 
@@ -136,6 +179,7 @@ export function createThreadService(deps: DiscussionDeps) {
       const space = await loadSpace(deps, v, spaceId);
       const authorId = requireUser(v);
       const now = deps.clock.now();
+      assertCanPostNow(v, space, now);
       const { thread } = await deps.threads.create(
         { spaceId: space.id, authorId, title: input.title, kind: input.kind },
         { bodyMarkdown: input.body, bodyHtml: renderMarkdown(input.body), renderVersion: RENDER_VERSION },
@@ -175,6 +219,46 @@ export function createThreadService(deps: DiscussionDeps) {
       const v = viewerOf(launch);
       const { thread, space } = await loadThread(deps, v, threadId);
       const open = await opening(thread);
+      const now = deps.clock.now();
+      // Post-first (spaces/space-policy.ts): until this learner answers, peers' answers stay out of the page.
+      let prompt: PromptState | null = null;
+      if (thread.kind === 'prompt') {
+        const myAnswerId = v.userId && deps.prompts ? await deps.prompts.answerOf(thread.id, v.userId) : null;
+        const peersHidden = !canSeePeerAnswers(v, space, thread, myAnswerId !== null);
+        const answerCount = deps.prompts ? await deps.prompts.countAnswers(thread.id) : 0;
+        const details = deps.prompts ? await deps.prompts.details(thread.id) : null;
+        prompt = {
+          myAnswerId,
+          answerCount,
+          peersHidden,
+          canAnswer: myAnswerId === null && !thread.locked && canPostNow(v, space, now),
+          required: details?.required ?? false,
+          materials: details?.materials ?? [],
+        };
+      }
+      if (prompt?.peersHidden) {
+        if (opts.focusId && opts.focusId !== open.id) throw new NotFoundError('This post does not exist in this thread.');
+        const tree = buildTree(v, thread, open, []);
+        restrictWrites(v, space, now, tree);
+        tree.can.reply = prompt.canAnswer;
+        await applyAnonymity(deps.anonymity, v, space, [tree]);
+        return {
+          accepted: null,
+          sort,
+          space,
+          thread: { ...thread, displayTitle: thread.title },
+          opening: tree,
+          focus: null,
+          page: 1,
+          pageCount: 1,
+          pageSize: size.replies,
+          // Peers' answers are not on this page, so none are counted for paging.
+          replyTotal: 0,
+          can: { reply: prompt.canAnswer, moderate: v.staff, chooseAnswer: false },
+          posting: postingState(space, now),
+          prompt,
+        };
+      }
       const replies = await deps.posts.countDepthOne(thread.id);
       const pageCount = pageCountOf(replies, size.replies);
       let page = clampPage(opts.page, pageCount);
@@ -196,6 +280,12 @@ export function createThreadService(deps: DiscussionDeps) {
       const accepted = acceptedPost && acceptedPost.threadId === thread.id && acceptedPost.deletedAt === null ? postView(v, thread, acceptedPost) : null;
       // Which of the shown posts this viewer found helpful: one query for the page.
       const shown = [...postsIn(tree), ...(focus ? postsIn(focus.post) : []), ...(accepted ? [accepted] : [])];
+      await applyAnonymity(deps.anonymity, v, space, shown);
+      restrictWrites(v, space, now, tree);
+      if (focus) restrictWrites(v, space, now, focus.post);
+      if (accepted) restrictWrites(v, space, now, accepted);
+      // A prompt takes one answer per person: the form is for those who have none yet.
+      if (prompt) tree.can.reply = prompt.canAnswer;
       if (v.userId) {
         const mine = await deps.posts.reactedBy(
           v.userId,
@@ -214,7 +304,9 @@ export function createThreadService(deps: DiscussionDeps) {
         pageCount,
         pageSize: size.replies,
         replyTotal: replies,
-        can: { reply: tree.can.reply, moderate: v.staff, chooseAnswer: thread.kind === 'question' && v.userId !== null && (v.staff || thread.authorId === v.userId) },
+        can: { reply: tree.can.reply, moderate: v.staff, chooseAnswer: thread.kind === 'question' && v.userId !== null && !v.readOnly && (v.staff || thread.authorId === v.userId) },
+        posting: postingState(space, now),
+        prompt,
       };
     },
 

@@ -165,6 +165,8 @@ export function createThreadStore(db: Db): ThreadStore {
           this.on('op.thread_id', '=', 't.id').andOn('op.depth', '=', db.raw('0'));
         })
         .where('t.space_id', spaceId)
+        // Prompts are listed in their own order, above the threads (spaces/prompt-store.ts).
+        .whereNot('t.kind', 'prompt')
         .orderBy([
           { column: 't.pinned', order: 'desc' },
           { column: order, order: 'desc' },
@@ -178,7 +180,7 @@ export function createThreadStore(db: Db): ThreadStore {
     },
 
     async count(contextId, spaceId) {
-      const r = await scoped(contextId).where('t.space_id', spaceId).count<{ n: number | string }[]>({ n: '*' });
+      const r = await scoped(contextId).where('t.space_id', spaceId).whereNot('t.kind', 'prompt').count<{ n: number | string }[]>({ n: '*' });
       return Number(r[0]?.n ?? 0);
     },
 

@@ -3,7 +3,7 @@ import { newId } from '../ids.js';
 
 export type SpaceKind = 'prep' | 'post_event';
 
-export interface Space {
+export interface Space extends SpaceSettings {
   id: string;
   contextId: string;
   resourceLinkId: string | null;
@@ -15,7 +15,25 @@ export interface Space {
   createdAt: number;
 }
 
-export type NewSpace = Omit<Space, 'id' | 'createdAt'>;
+/** What staff change on the settings page (besides title and event): see space-settings.ts. */
+export interface SpaceSettings {
+  /** The intro as written (Markdown) and its sanitized render; '' when there is none. */
+  introMarkdown: string;
+  introHtml: string;
+  /** Learners may post from opensAt until closesAt (epoch ms, either open-ended when null). */
+  opensAt: number | null;
+  closesAt: number | null;
+  /** Locked: learners read but do not post, whatever the dates. */
+  locked: boolean;
+  /** 'peers': learners see other learners under a pseudonym; staff always see names. */
+  anonymity: 'off' | 'peers';
+  /** A learner sees peers' answers to a prompt only once they have answered it. */
+  postFirst: boolean;
+}
+
+export const DEFAULT_SETTINGS: SpaceSettings = Object.freeze({ introMarkdown: '', introHtml: '', opensAt: null, closesAt: null, locked: false, anonymity: 'off', postFirst: false });
+
+export type NewSpace = Omit<Space, 'id' | 'createdAt' | keyof SpaceSettings>;
 
 export interface SpaceStore {
   create(s: NewSpace, now: number): Promise<Space>;
@@ -24,6 +42,8 @@ export interface SpaceStore {
   findByResourceLink(resourceLinkId: string): Promise<Space | null>;
   /** Binds an unbound space to a link; false when it is already bound elsewhere. */
   bindResourceLink(contextId: string, id: string, resourceLinkId: string, now: number): Promise<boolean>;
+  /** Writes title, event and settings; false when the space is not in this context. */
+  updateSettings(contextId: string, id: string, change: Pick<Space, 'title' | 'eventAt' | 'timeZone'> & SpaceSettings, now: number): Promise<boolean>;
 }
 
 interface Row {
@@ -36,6 +56,13 @@ interface Row {
   time_zone: string;
   created_by: string | null;
   created_at: number;
+  intro_markdown: string;
+  intro_html: string;
+  opens_at: number | string | null;
+  closes_at: number | string | null;
+  locked: boolean | number;
+  anonymity: 'off' | 'peers';
+  post_first: boolean | number;
 }
 
 const fromRow = (r: Row): Space => ({
@@ -48,6 +75,14 @@ const fromRow = (r: Row): Space => ({
   timeZone: r.time_zone,
   createdBy: r.created_by,
   createdAt: Number(r.created_at),
+  introMarkdown: r.intro_markdown ?? '',
+  introHtml: r.intro_html ?? '',
+  opensAt: r.opens_at === null || r.opens_at === undefined ? null : Number(r.opens_at),
+  closesAt: r.closes_at === null || r.closes_at === undefined ? null : Number(r.closes_at),
+  // SQLite hands booleans back as 0/1 and PostgreSQL as true/false.
+  locked: Boolean(r.locked),
+  anonymity: r.anonymity === 'peers' ? 'peers' : 'off',
+  postFirst: Boolean(r.post_first),
 });
 
 export function createSpaceStore(db: Db): SpaceStore {
@@ -66,7 +101,7 @@ export function createSpaceStore(db: Db): SpaceStore {
         created_at: now,
         updated_at: now,
       });
-      return { ...s, id, createdAt: now };
+      return { ...s, ...DEFAULT_SETTINGS, id, createdAt: now };
     },
     async get(contextId, id) {
       const r = await db<Row>('spaces').where({ id, context_id: contextId }).first();
@@ -81,6 +116,22 @@ export function createSpaceStore(db: Db): SpaceStore {
         .where({ id, context_id: contextId })
         .where((q) => q.whereNull('resource_link_id').orWhere({ resource_link_id: resourceLinkId }))
         .update({ resource_link_id: resourceLinkId, updated_at: now });
+      return n === 1;
+    },
+    async updateSettings(contextId, id, c, now) {
+      const n = await db('spaces').where({ id, context_id: contextId }).update({
+        title: c.title,
+        event_at: c.eventAt,
+        time_zone: c.timeZone,
+        intro_markdown: c.introMarkdown,
+        intro_html: c.introHtml,
+        opens_at: c.opensAt,
+        closes_at: c.closesAt,
+        locked: c.locked,
+        anonymity: c.anonymity,
+        post_first: c.postFirst,
+        updated_at: now,
+      });
       return n === 1;
     },
   };

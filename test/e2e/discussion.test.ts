@@ -453,11 +453,16 @@ describe('discussion spaces (e2e through the platform emulator)', function () {
     let threadId: string;
     let openingId: string;
     let replyId: string;
+    let promptId: string;
     let outsiders: Array<[string, Person]>;
 
     before(async () => {
       ({ threadId, openingId } = await startThread(ann, 'Course one secret thread', 'Course one secret body'));
       replyId = await reply(ben, threadId, 'Course one secret reply');
+      // A prep prompt (spaces/prompt-service.ts): its staff routes are in the table too.
+      const made = await teacher.post(`/spaces/${spaceId}/prompts`, { title: 'Course one secret prompt', body: 'Course one secret prompt text' });
+      expect(made.status, made.body.slice(0, 500)).to.equal(303);
+      promptId = (await stack.tool.container.db('prompt_details').where({ space_id: spaceId }).first()).thread_id;
       outsiders = [
         ['learner of course B', await join({ sub: 'outsider', roles: [ROLE.learner], contextId: 'course-2', resourceLinkId: 'b-link' })],
         ['instructor of course B', await join({ sub: 'outsider-teacher', roles: [ROLE.instructor], contextId: 'course-2', resourceLinkId: 'b-link' })],
@@ -487,6 +492,19 @@ describe('discussion spaces (e2e through the platform emulator)', function () {
       ['POST', () => `/posts/${replyId}/delete`],
       ['POST', () => `/posts/${replyId}/hide`],
       ['POST', () => `/posts/${replyId}/restore`],
+      ['GET', () => `/spaces/${spaceId}/settings`],
+      ['POST', () => `/spaces/${spaceId}/settings`, () => ({ title: 'intruder', time_zone: 'UTC', anonymity: 'off' })],
+      ['POST', () => `/spaces/${spaceId}/settings`, () => ({ title: '', time_zone: 'Nowhere/Else' })],
+      ['GET', () => `/spaces/${spaceId}/prompts/new`],
+      ['POST', () => `/spaces/${spaceId}/prompts`, () => ({ title: 'intruder' })],
+      ['POST', () => `/spaces/${spaceId}/prompts`, () => ({ title: '' })],
+      ['GET', () => `/threads/${promptId}`],
+      ['POST', () => `/threads/${promptId}/replies`, () => ({ body: 'intruder' })],
+      ['GET', () => `/prompts/${promptId}/edit`],
+      ['POST', () => `/prompts/${promptId}/edit`, () => ({ title: 'intruder' })],
+      ['POST', () => `/prompts/${promptId}/move`, () => ({ direction: 'up' })],
+      ['POST', () => `/prompts/${promptId}/move`, () => ({ direction: 'bad' })],
+      ['POST', () => `/prompts/${promptId}/delete`],
     ];
 
     it('gets 404 for course A\'s space, thread and post ids on every route, and sees nothing', async () => {
