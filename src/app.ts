@@ -6,6 +6,7 @@ import { configRouter } from './lti/config-router.js';
 import { ltiRouter } from './lti/lti-router.js';
 import { registrationRouter } from './lti/registration-router.js';
 import { discussionRouter } from './discussion/discussion-router.js';
+import { searchRouter } from './search/search-router.js';
 import { spaceRouter } from './spaces/space-router.js';
 import { landingPath } from './spaces/space-service.js';
 import { errorHandler } from './web/error-handler.js';
@@ -42,6 +43,7 @@ export function createApp(c: Container): Express {
   app.use(configRouter({ publicUrl: c.config.publicUrl }));
   app.use(spaceRouter({ publicUrl: c.config.publicUrl, spaces: c.spaces, keys: c.keys, clock: c.clock, session }));
   app.use(discussionRouter({ threads: c.threads, posts: c.posts, session }));
+  app.use(searchRouter({ search: c.search, session }));
   app.use(xapiRouter());
   app.use(embeddedLrsRouter({ publicUrl: c.config.publicUrl, lrs: c.embeddedLrs, credentials: c.embeddedLrsCreds }));
 

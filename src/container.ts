@@ -19,6 +19,8 @@ import { createPostService } from './discussion/post-service.js';
 import { createPostStore } from './discussion/post-store.js';
 import { createThreadService } from './discussion/thread-service.js';
 import { createThreadStore } from './discussion/thread-store.js';
+import { createSearchService } from './search/search-service.js';
+import { createSearchStore } from './search/search-store.js';
 import { createSpaceService } from './spaces/space-service.js';
 import { createSpaceStore } from './spaces/space-store.js';
 import { cachedSessionStore, createSessionStore } from './web/session-store.js';
@@ -94,7 +96,9 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
   };
   const threads = createThreadService(discussion);
   const posts = createPostService(discussion);
-  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, spaces, threads, posts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsCreds, embeddedDelivery };
+  // Search: queues its `searched` statement without waiting; a failure is logged, the page unharmed.
+  const search = createSearchService({ spaces: discussion.spaces, search: createSearchStore(db), clock, xapi: discussion.xapi, onRecordError: (err) => log.warn({ err }, 'searched statement not queued') });
+  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, spaces, threads, posts, search, outbox, xapiSender, statements, embeddedLrs, embeddedLrsCreds, embeddedDelivery };
 }
 
 export type Container = ReturnType<typeof createContainer>;
