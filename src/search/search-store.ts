@@ -50,6 +50,7 @@ interface HitRow {
   op_hidden_at: number | null;
   title_marked?: string | null;
   snippet_marked?: string | null;
+  total_matches?: number | string;
 }
 
 const hitColumns = [
@@ -107,23 +108,49 @@ export function createSearchStore(db: Db): SearchStore {
     hidden: r.hidden_at !== null || r.op_hidden_at !== null,
   });
 
+  /**
+   * The count rides on the page query (a window over all matching rows, before LIMIT), so the
+   * joins run once. Only a page past the end has no row to carry it: then count on its own.
+   */
+  const TOTAL = db.raw('count(*) over () as total_matches');
+  async function totalOf(rows: Array<{ total_matches?: number | string }>, base: () => ReturnType<Db>): Promise<number> {
+    if (rows.length > 0) return Number(rows[0]!.total_matches);
+    const [count] = await base().count<{ n: number | string }[]>({ n: '*' });
+    return Number(count?.n ?? 0);
+  }
+
   async function searchSqlite(req: SearchRequest) {
     const match = fts5Match(req.phrases);
-    const base = () => scoped(db('search_fts').join('search_documents as d', 'd.doc_no', 'search_fts.rowid'), req).whereRaw('search_fts match ?', [match]);
+    // The FTS5 matches first, materialized, then the joins by primary key: left to itself the
+    // planner may walk the course's posts and probe the FTS table for each (cost growing with
+    // the course, not with the matches).
+    const matches = db.raw('select rowid as doc_no, bm25(search_fts, 4.0, 1.0) as rank from search_fts where search_fts match ?', [match]);
+    const base = () => scoped(db.withMaterialized('m', matches).from('m').join('search_documents as d', 'd.doc_no', 'm.doc_no'), req);
     const rows = await base()
-      .select<HitRow[]>([
-        ...hitColumns,
-        // Title matches weigh 4× body matches. bm25 is lower-is-better.
-        db.raw('bm25(search_fts, 4.0, 1.0) as rank'),
-        db.raw(`highlight(search_fts, 0, char(2), char(3)) as title_marked`),
-        db.raw(`snippet(search_fts, 1, char(2), char(3), '…', 24) as snippet_marked`),
-      ])
       .leftJoin('users as u', 'u.id', 'p.author_id')
-      .orderBy([{ column: 'rank', order: 'asc' }, { column: 'p.id', order: 'asc' }])
+      // Title matches weigh 4× body matches. bm25 is lower-is-better.
+      .select<Array<HitRow & { doc_no: number }>>([...hitColumns, 'd.doc_no', 'm.rank', TOTAL])
+      .orderBy([{ column: 'm.rank', order: 'asc' }, { column: 'p.id', order: 'asc' }])
       .limit(req.limit)
       .offset(req.offset);
-    const [count] = await base().count<{ n: number | string }[]>({ n: '*' });
-    return { hits: rows.map((r) => toHit(r)), total: Number(count?.n ?? 0) };
+    const total = await totalOf(rows, base);
+    // Highlights only for the page's rows: snippet() re-reads each document, the costly part.
+    const marked = new Map<number, { title: string; snippet: string }>();
+    if (rows.length > 0) {
+      const hl = await db('search_fts')
+        .whereRaw('search_fts match ?', [match])
+        .whereIn(
+          'rowid',
+          rows.map((r) => r.doc_no),
+        )
+        .select<Array<{ doc_no: number; title: string; snippet: string }>>([
+          'rowid as doc_no',
+          db.raw('highlight(search_fts, 0, char(2), char(3)) as title'),
+          db.raw(`snippet(search_fts, 1, char(2), char(3), '…', 24) as snippet`),
+        ]);
+      for (const h of hl) marked.set(Number(h.doc_no), { title: h.title.includes(SENTINEL_OPEN) ? h.title : '', snippet: h.snippet });
+    }
+    return { hits: rows.map((r) => toHit(r, marked.get(Number(r.doc_no)))), total };
   }
 
   async function searchPg(req: SearchRequest) {
@@ -131,11 +158,11 @@ export function createSearchStore(db: Db): SearchStore {
     const base = () => scoped(db('search_documents as d'), req).joinRaw(`cross join websearch_to_tsquery('threadline_search', ?) as q(query)`, [ws]).whereRaw('d.document @@ q.query');
     const rows = await base()
       .leftJoin('users as u', 'u.id', 'p.author_id')
-      .select<HitRow[]>([...hitColumns, db.raw('ts_rank(d.document, q.query) as rank')])
+      .select<HitRow[]>([...hitColumns, db.raw('ts_rank(d.document, q.query) as rank'), TOTAL])
       .orderBy([{ column: 'rank', order: 'desc' }, { column: 'p.id', order: 'asc' }])
       .limit(req.limit)
       .offset(req.offset);
-    const [count] = await base().count<{ n: number | string }[]>({ n: '*' });
+    const total = await totalOf(rows, base);
     // Headlines only for the page's rows: ts_headline re-parses the text, the costly part.
     const marked = new Map<string, { title: string; snippet: string }>();
     if (rows.length > 0) {
@@ -154,7 +181,7 @@ export function createSearchStore(db: Db): SearchStore {
       const lt = (s: string) => s.replaceAll('\u0001', '<');
       for (const h of hl) marked.set(h.post_id, { title: h.title.includes(SENTINEL_OPEN) ? lt(h.title) : '', snippet: lt(h.snippet) });
     }
-    return { hits: rows.map((r) => toHit(r, marked.get(r.post_id))), total: Number(count?.n ?? 0) };
+    return { hits: rows.map((r) => toHit(r, marked.get(r.post_id))), total };
   }
 
   return {
