@@ -15,6 +15,8 @@ import * as postReactions from './20261129000100_post_reactions.js';
 import * as spaceSettings from './20261130000110_space_settings.js';
 import * as prompts from './20261130000120_prompts.js';
 import * as spacePseudonyms from './20261130000130_space_pseudonyms.js';
+import * as searchIndex from './20261130000410_search_index.js';
+import * as searchBackfill from './20261130000420_search_backfill.js';
 import * as roster from './20261130000710_roster.js';
 import * as lrsDocuments from './20261130400100_lrs_documents.js';
 import * as lrsAttachments from './20261130400200_lrs_attachments.js';
@@ -47,6 +49,8 @@ const migrations: Array<[string, Migration]> = [
   ['20261130000110_space_settings', spaceSettings],
   ['20261130000120_prompts', prompts],
   ['20261130000130_space_pseudonyms', spacePseudonyms],
+  ['20261130000410_search_index', searchIndex],
+  ['20261130000420_search_backfill', searchBackfill],
   ['20261130000710_roster', roster],
   ['20261130400100_lrs_documents', lrsDocuments],
   ['20261130400200_lrs_attachments', lrsAttachments],

@@ -8,6 +8,7 @@ import { registrationRouter } from './lti/registration-router.js';
 import { discussionRouter } from './discussion/discussion-router.js';
 import { API_BASE, apiRouter } from './api/api-router.js';
 import { apiRoutes } from './api/api-routes.js';
+import { searchRouter } from './search/search-router.js';
 import { spaceRouter } from './spaces/space-router.js';
 import { spaceSettingsRouter } from './spaces/space-settings-router.js';
 import { landingPath } from './spaces/space-service.js';
@@ -49,6 +50,7 @@ export function createApp(c: Container): Express {
   app.use(discussionRouter({ threads: c.threads, posts: c.posts, session }));
   app.use(API_BASE, apiRouter({ session, routes: apiRoutes(c), info: { publicUrl: c.config.publicUrl, version: '1.0.0' } }));
   app.use(spaceSettingsRouter({ settings: c.spaceSettings, prompts: c.prompts, session }));
+  app.use(searchRouter({ search: c.search, session }));
   app.use(xapiRouter());
   app.use(embeddedLrsRouter({ publicUrl: c.config.publicUrl, lrs: c.embeddedLrs, documents: c.embeddedLrsDocuments, credentials: c.embeddedLrsCreds }));
 

@@ -21,6 +21,8 @@ import { createPostService } from './discussion/post-service.js';
 import { createPostStore } from './discussion/post-store.js';
 import { createThreadService } from './discussion/thread-service.js';
 import { createThreadStore } from './discussion/thread-store.js';
+import { createSearchService } from './search/search-service.js';
+import { createSearchStore } from './search/search-store.js';
 import { createSpaceService } from './spaces/space-service.js';
 import { createSpaceStore } from './spaces/space-store.js';
 import { createPromptStore } from './spaces/prompt-store.js';
@@ -110,7 +112,9 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
   // Space settings and prep prompts (staff); answers go through `posts` (a reply to the prompt).
   const spaceSettings = createSpaceSettingsService({ spaces: discussion.spaces, clock });
   const prompts = createPromptService(discussion);
-  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery };
+  // Search: queues its `searched` statement without waiting; a failure is logged, the page unharmed.
+  const search = createSearchService({ spaces: discussion.spaces, anonymity: discussion.anonymity, search: createSearchStore(db), clock, xapi: discussion.xapi, onRecordError: (err) => log.warn({ err }, 'searched statement not queued') });
+  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery, search };
 }
 
 export type Container = ReturnType<typeof createContainer>;

@@ -1,5 +1,6 @@
 import type { Db } from '../db/knex.js';
 import { newId } from '../ids.js';
+import { indexPostIn } from '../search/search-index.js';
 import type { Post, PostRevision, RenderedBody, ReplySort } from './discussion-model.js';
 import type { InTransaction } from './thread-store.js';
 
@@ -242,6 +243,7 @@ export function createPostStore(db: Db): PostStore {
         });
         // An atomic increment: concurrent replies never lose a count.
         await trx('threads').where({ id: reply.threadId }).increment('reply_count', 1).update({ last_activity_at: now, updated_at: now });
+        await indexPostIn(trx, id); // search sees the reply when (and only if) it commits
         if (also) await also(trx, { postId: id });
       });
       const r = await posts().where('p.id', id).first<PostRow>(postColumns);
@@ -269,6 +271,7 @@ export function createPostStore(db: Db): PostStore {
         if (change.title && change.title.next !== change.title.previous) {
           await trx('threads').where({ id: previous.threadId }).update({ title: change.title.next, updated_at: now });
         }
+        await indexPostIn(trx, previous.id); // the new text (and title) replace the old in search
         if (also) await also(trx, { revisionId });
         return true;
       });
@@ -297,6 +300,7 @@ export function createPostStore(db: Db): PostStore {
         const n = await trx('posts').where({ id }).whereNull('deleted_at').update({ deleted_at: now, body_markdown: '', body_html: '' });
         if (n !== 1) return false;
         await trx('post_revisions').where({ post_id: id }).delete();
+        await indexPostIn(trx, id); // deleted words leave the search index too
         if (also) await also(trx, {});
         return true;
       });

@@ -1,5 +1,6 @@
 import type { Db } from '../db/knex.js';
 import { newId } from '../ids.js';
+import { indexPostIn } from '../search/search-index.js';
 import type { Post, RenderedBody, Thread, ThreadKind, ThreadListItem, ThreadSort } from './discussion-model.js';
 
 export interface NewThread {
@@ -125,6 +126,7 @@ export function createThreadStore(db: Db): ThreadStore {
           render_version: body.renderVersion,
           created_at: now,
         });
+        await indexPostIn(trx, postId); // title and opening post become searchable with the thread
         if (also) await also(trx, { threadId: id, openingId: postId });
       });
       const author = await db('users').where({ id: thread.authorId }).first<{ name: string | null } | undefined>('name');

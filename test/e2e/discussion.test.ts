@@ -475,6 +475,8 @@ describe('discussion spaces (e2e through the platform emulator)', function () {
       ['GET', () => `/spaces/${spaceId}`],
       ['GET', () => `/spaces/${spaceId}?sort=newest&page=2`],
       ['GET', () => `/spaces/${spaceId}/threads/new`],
+      ['GET', () => `/spaces/${spaceId}/search?q=secret`],
+      ['GET', () => `/spaces/${spaceId}/search?q=secret&scope=course`],
       ['POST', () => `/spaces/${spaceId}/threads`, () => ({ title: 'intruder', body: 'intruder' })],
       ['POST', () => `/spaces/${spaceId}/threads`, () => ({ title: '', body: '' })],
       ['GET', () => `/threads/${threadId}`],

@@ -177,14 +177,22 @@ describe('space settings, prep prompts, post-first, windows and mentors (e2e thr
         const r = await ben.post(`/posts/${annAnswer}/${action}`);
         expect(r.status, action).to.equal(404);
       }
+      // Search (space and course scope) keeps it from him too; the prompt itself is findable.
+      for (const scope of ['space', 'course']) {
+        const found = await ben.get(`/spaces/${spaceId}/search?q=anchoring&scope=${scope}`);
+        expect(found.status, scope).to.equal(200);
+        expect(found.body, scope).not.to.contain(annAnswer);
+        expect(found.body, scope).not.to.contain('Ann Learner');
+      }
       const sneaky = await ben.post(`/threads/${promptId}/replies`, { body: 'reply under a hidden answer', parent_post_id: annAnswer });
       expect(sneaky.status).to.equal(404);
       expect(sneaky.body).not.to.contain('Ann secret answer');
 
-      // Staff and the mentor see everything.
+      // Staff and the mentor see everything, and find it.
       for (const who of [teacher, mentor]) {
         const page = await who.get(`/threads/${promptId}`);
         expect(page.body).to.contain('Ann secret answer');
+        expect((await who.get(`/spaces/${spaceId}/search?q=anchoring`)).body).to.contain(`/posts/${annAnswer}`);
       }
 
       // Ben answers; now he sees Ann's.
@@ -194,6 +202,7 @@ describe('space settings, prep prompts, post-first, windows and mentors (e2e thr
       expect(after.body).to.contain('Ann secret answer about anchoring');
       expect(after.body).to.contain('Ann Learner');
       expect((await ben.get(`/posts/${annAnswer}`)).status).to.equal(303);
+      expect((await ben.get(`/spaces/${spaceId}/search?q=anchoring`)).body).to.contain(`/posts/${annAnswer}`);
     });
 
     it('takes one answer per learner: a second answer is refused with 409 and changes nothing', async () => {
@@ -296,6 +305,13 @@ describe('space settings, prep prompts, post-first, windows and mentors (e2e thr
       expect(answers.body).to.contain('Ann secret answer');
       expect(answers.body).to.contain(pseudonym!);
       expect(answers.body).not.to.contain('Ann Learner');
+
+      // Search results name authors the same way.
+      const found = await ben.get(`/spaces/${spaceId}/search?q=${encodeURIComponent('Who am I')}`);
+      expect(found.body).to.contain(`/posts/`);
+      expect(found.body).to.contain(pseudonym!);
+      expect(found.body).not.to.contain('Ann Learner');
+      expect((await teacher.get(`/spaces/${spaceId}/search?q=${encodeURIComponent('Who am I')}`)).body).to.contain('Ann Learner');
 
       const asTeacher = await teacher.get(`/threads/${threadId}`);
       expect(asTeacher.body).to.contain('Ann Learner');
