@@ -12,6 +12,9 @@ import * as postRevisions from './20261127000300_post_revisions.js';
 import * as xapiOutbox from './20261127090000_xapi_outbox.js';
 import * as embeddedLrs from './20261128000100_embedded_lrs.js';
 import * as postReactions from './20261129000100_post_reactions.js';
+import * as postFlags from './20261130000210_post_flags.js';
+import * as writeRateIndexes from './20261130000220_write_rate_indexes.js';
+import * as spaceTags from './20261130000230_space_tags.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -37,6 +40,9 @@ const migrations: Array<[string, Migration]> = [
   ['20261127090000_xapi_outbox', xapiOutbox],
   ['20261128000100_embedded_lrs', embeddedLrs],
   ['20261129000100_post_reactions', postReactions],
+  ['20261130000210_post_flags', postFlags],
+  ['20261130000220_write_rate_indexes', writeRateIndexes],
+  ['20261130000230_space_tags', spaceTags],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -19,6 +19,10 @@ import { createPostService } from './discussion/post-service.js';
 import { createPostStore } from './discussion/post-store.js';
 import { createThreadService } from './discussion/thread-service.js';
 import { createThreadStore } from './discussion/thread-store.js';
+import { createCurationService } from './curation/curation-service.js';
+import { createFlagStore } from './curation/flag-store.js';
+import { createWriteLimiter, createWriteLog } from './curation/rate-limits.js';
+import { createRankingStore } from './curation/ranking-store.js';
 import { createSpaceService } from './spaces/space-service.js';
 import { createSpaceStore } from './spaces/space-store.js';
 import { cachedSessionStore, createSessionStore } from './web/session-store.js';
@@ -91,10 +95,13 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
     posts: createPostStore(db),
     clock,
     xapi: { outbox, statements, enqueueAlone: (list: XapiStatement[]) => outbox.enqueue(db, list) },
+    // Per-user write limits, counted from the rows themselves (curation/rate-limits.ts).
+    limits: createWriteLimiter(createWriteLog(db), config.rateLimits),
   };
   const threads = createThreadService(discussion);
   const posts = createPostService(discussion);
-  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, spaces, threads, posts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsCreds, embeddedDelivery };
+  const curation = createCurationService({ ...discussion, flags: createFlagStore(db), ranking: createRankingStore(db) });
+  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, spaces, threads, posts, curation, outbox, xapiSender, statements, embeddedLrs, embeddedLrsCreds, embeddedDelivery };
 }
 
 export type Container = ReturnType<typeof createContainer>;

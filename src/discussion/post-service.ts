@@ -74,6 +74,7 @@ export function createPostService(deps: DiscussionDeps) {
       }
       const authorId = requireUser(v);
       const now = deps.clock.now();
+      await deps.limits?.check('post', { userId: authorId, staff: v.staff }, now);
       const post = await deps.posts.addReply(
         { threadId: thread.id, parent: { id: parent.id, depth: parent.depth, branchId: parent.branchId }, authorId },
         { bodyMarkdown: input.body, bodyHtml: renderMarkdown(input.body), renderVersion: RENDER_VERSION },
@@ -198,6 +199,7 @@ export function createPostService(deps: DiscussionDeps) {
       if (on) {
         assertCanReact(v, post);
         const now = deps.clock.now();
+        await deps.limits?.check('reaction', { userId, staff: v.staff }, now);
         await deps.posts.react(
           post,
           userId,

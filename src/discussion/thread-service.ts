@@ -10,6 +10,7 @@ import { RENDER_VERSION, renderMarkdown } from './markdown.js';
 import type { PostStore } from './post-store.js';
 import { buildTree, postsIn, postView, VISIBLE_LEVELS, type PostView } from './post-view.js';
 import type { ThreadStore } from './thread-store.js';
+import type { WriteLimiter } from '../curation/rate-limits.js';
 
 export interface DiscussionDeps {
   spaces: Pick<SpaceStore, 'get'>;
@@ -20,6 +21,8 @@ export interface DiscussionDeps {
   pageSize?: { threads: number; replies: number };
   /** Where the acts' xAPI statements go; without it none are recorded. */
   xapi?: DiscussionXapi;
+  /** Per-user write rate limits (curation/rate-limits.ts); without it, none. */
+  limits?: WriteLimiter;
 }
 
 export const DEFAULT_PAGE_SIZE = { threads: 20, replies: 20 } as const;
@@ -132,6 +135,7 @@ export function createThreadService(deps: DiscussionDeps) {
       const space = await loadSpace(deps, v, spaceId);
       const authorId = requireUser(v);
       const now = deps.clock.now();
+      await deps.limits?.check('post', { userId: authorId, staff: v.staff }, now);
       const { thread } = await deps.threads.create(
         { spaceId: space.id, authorId, title: input.title, kind: input.kind },
         { bodyMarkdown: input.body, bodyHtml: renderMarkdown(input.body), renderVersion: RENDER_VERSION },

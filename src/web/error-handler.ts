@@ -22,6 +22,9 @@ export function errorHandler(log: Logger) {
     if (appErr.status < 500) log.info({ reqId: res.locals.requestId, code: appErr.code, status: appErr.status }, 'request refused');
     if (res.headersSent) return;
     res.status(appErr.status);
+    // A rate-limit refusal says when to come back (RFC 9110 §10.2.3 Retry-After).
+    const retry = (appErr as AppError & { retryAfterSeconds?: number }).retryAfterSeconds;
+    if (appErr.status === 429 && retry !== undefined) res.set('Retry-After', String(retry));
     if (wantsJson(req)) {
       res.json({ error: { code: appErr.code, message: appErr.message, hint: appErr.hint } });
       return;
