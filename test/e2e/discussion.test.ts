@@ -487,6 +487,17 @@ describe('discussion spaces (e2e through the platform emulator)', function () {
       ['POST', () => `/posts/${replyId}/delete`],
       ['POST', () => `/posts/${replyId}/hide`],
       ['POST', () => `/posts/${replyId}/restore`],
+      // Curation (src/curation): flags, the moderation queue, most useful.
+      ['GET', () => `/posts/${replyId}/flag`],
+      ['POST', () => `/posts/${replyId}/flag`, () => ({ reason: 'spam', note: 'intruder' })],
+      ['POST', () => `/posts/${replyId}/flag`, () => ({ reason: '' })],
+      ['GET', () => `/spaces/${spaceId}/moderation`],
+      ['POST', () => `/spaces/${spaceId}/moderation/posts/${replyId}/hide`],
+      ['POST', () => `/spaces/${spaceId}/moderation/posts/${replyId}/restore`],
+      ['POST', () => `/spaces/${spaceId}/moderation/posts/${replyId}/lock`],
+      ['POST', () => `/spaces/${spaceId}/moderation/posts/${replyId}/dismiss`],
+      ['GET', () => `/spaces/${spaceId}/useful`],
+      ['GET', () => `/spaces/${spaceId}/useful?page=2`],
     ];
 
     it('gets 404 for course A\'s space, thread and post ids on every route, and sees nothing', async () => {
