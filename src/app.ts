@@ -43,7 +43,7 @@ export function createApp(c: Container): Express {
   app.use(configRouter({ publicUrl: c.config.publicUrl }));
   app.use(spaceRouter({ publicUrl: c.config.publicUrl, spaces: c.spaces, keys: c.keys, clock: c.clock, session }));
   // Before the discussion router: it adds the staff flag badge to the space page that one renders.
-  app.use(curationRouter({ curation: c.curation, session }));
+  app.use(curationRouter({ curation: c.curation, tags: c.tags, session }));
   app.use(discussionRouter({ threads: c.threads, posts: c.posts, session }));
   app.use(xapiRouter());
   app.use(embeddedLrsRouter({ publicUrl: c.config.publicUrl, lrs: c.embeddedLrs, credentials: c.embeddedLrsCreds }));

@@ -23,6 +23,8 @@ import { createCurationService } from './curation/curation-service.js';
 import { createFlagStore } from './curation/flag-store.js';
 import { createWriteLimiter, createWriteLog } from './curation/rate-limits.js';
 import { createRankingStore } from './curation/ranking-store.js';
+import { createTagService } from './curation/tag-service.js';
+import { createTagStore } from './curation/tag-store.js';
 import { createSpaceService } from './spaces/space-service.js';
 import { createSpaceStore } from './spaces/space-store.js';
 import { cachedSessionStore, createSessionStore } from './web/session-store.js';
@@ -97,11 +99,13 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
     xapi: { outbox, statements, enqueueAlone: (list: XapiStatement[]) => outbox.enqueue(db, list) },
     // Per-user write limits, counted from the rows themselves (curation/rate-limits.ts).
     limits: createWriteLimiter(createWriteLog(db), config.rateLimits),
+    tags: createTagStore(db),
   };
   const threads = createThreadService(discussion);
   const posts = createPostService(discussion);
   const curation = createCurationService({ ...discussion, flags: createFlagStore(db), ranking: createRankingStore(db) });
-  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, spaces, threads, posts, curation, outbox, xapiSender, statements, embeddedLrs, embeddedLrsCreds, embeddedDelivery };
+  const tags = createTagService(discussion);
+  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, spaces, threads, posts, curation, tags, outbox, xapiSender, statements, embeddedLrs, embeddedLrsCreds, embeddedDelivery };
 }
 
 export type Container = ReturnType<typeof createContainer>;

@@ -9,9 +9,12 @@ import type { CurationService } from './curation-service.js';
 import { parseFlagInput, NOTE_MAX } from './curation-input.js';
 import { FLAG_REASONS, MODERATION_ACTIONS } from './flag-store.js';
 import { RateLimitedError } from './rate-limits.js';
+import type { TagService } from './tag-service.js';
+import { TAG_LABEL_MAX, TAGS_PER_THREAD } from './tag-store.js';
 
 export interface CurationRouterDeps {
   curation: CurationService;
+  tags: TagService;
   session: RequestHandler;
 }
 
@@ -23,6 +26,17 @@ const flagQuery = z.object({ sent: z.enum(['added', 'already']).optional().catch
 const actionParam = z.enum(MODERATION_ACTIONS);
 
 const id = (v: unknown): string => String(v);
+
+// A tag label is one line: whitespace runs collapse; 1 to 40 characters. Messages are catalogue keys.
+const labelSchema = z.object({
+  label: z
+    .string({ error: 'curation:tags.errors.empty' })
+    .transform((v) => v.replace(/[\u0000-\u001f\u007f]/g, '').replace(/\s+/g, ' ').trim())
+    .pipe(z.string().min(1, 'curation:tags.errors.empty').max(TAG_LABEL_MAX, 'curation:tags.errors.tooLong')),
+});
+const tagIdsSchema = z.object({
+  tags: z.preprocess((v) => (v === undefined || v === '' ? [] : Array.isArray(v) ? v : [v]), z.array(z.string().max(36)).max(TAGS_PER_THREAD, 'curation:tags.errors.tooMany')),
+});
 
 /** The refusal in the reader's language: what was refused and when they can send it again. */
 export function rateLimitMessage(t: Response['locals']['t'], e: RateLimitedError): string {
@@ -51,10 +65,73 @@ export function curationRouter(deps: CurationRouterDeps): Router {
     return { launch, space, ...describeSpace(space, locale), link: (path: string) => withSession(path, token), time: timeFormatter(space.timeZone, locale) };
   }
 
-  // The space page (rendered by the discussion router) shows staff the open-flag count.
+  // The space page (rendered by the discussion router) shows staff the open-flag count, and
+  // everyone the tag filter; the new-thread form offers the space's tags as checkboxes.
   r.get('/spaces/:id', s, async (req: Request, res: Response, next: NextFunction) => {
     res.locals.openFlags = await deps.curation.openCount(res.locals.launch!, id(req.params.id));
+    res.locals.spaceTags = await deps.tags.list(res.locals.launch!, id(req.params.id));
     next();
+  });
+  const tagChoices = async (req: Request, res: Response, next: NextFunction) => {
+    res.locals.tagChoices = await deps.tags.list(res.locals.launch!, id(req.params.id));
+    res.locals.tagMax = TAGS_PER_THREAD;
+    next();
+  };
+  r.get('/spaces/:id/threads/new', s, tagChoices);
+  r.post('/spaces/:id/threads', form, s, tagChoices);
+
+  // Staff manage the space's tags: create, rename, delete.
+  const tagsPage = async (res: Response, spaceId: string, status = 200, error: string | null = null, values: Record<string, unknown> = {}) => {
+    const m = await deps.tags.manage(res.locals.launch!, spaceId);
+    res.status(status).render('curation/tags', { ...pageLocals(res, m.space), title: res.locals.t('curation:tags.manageHeading'), tags: m.tags, labelMax: TAG_LABEL_MAX, error, values });
+  };
+  r.get('/spaces/:id/tags', s, async (req, res) => tagsPage(res, id(req.params.id)));
+  r.post('/spaces/:id/tags', ...post, async (req, res) => {
+    const spaceId = id(req.params.id);
+    const parsed = labelSchema.safeParse(req.body);
+    const raw = (req.body as Record<string, unknown>).label;
+    if (!parsed.success) return tagsPage(res, spaceId, 400, res.locals.t(parsed.error.issues[0]!.message), { label: typeof raw === 'string' ? raw : '' });
+    try {
+      await deps.tags.create(res.locals.launch!, spaceId, parsed.data.label);
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'tag_exists') throw e;
+      return tagsPage(res, spaceId, 409, res.locals.t('curation:tags.errors.exists'), { label: parsed.data.label });
+    }
+    res.redirect(303, withSession(`/spaces/${spaceId}/tags`, res.locals.sessionToken!));
+  });
+  r.post('/spaces/:id/tags/:tagId/rename', ...post, async (req, res) => {
+    const spaceId = id(req.params.id);
+    const parsed = labelSchema.safeParse(req.body);
+    if (!parsed.success) {
+      // Check the tag is this space's before saying anything about the input.
+      await deps.tags.filterTag(res.locals.launch!, spaceId, id(req.params.tagId));
+      return tagsPage(res, spaceId, 400, res.locals.t(parsed.error.issues[0]!.message));
+    }
+    try {
+      await deps.tags.rename(res.locals.launch!, spaceId, id(req.params.tagId), parsed.data.label);
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'tag_exists') throw e;
+      return tagsPage(res, spaceId, 409, res.locals.t('curation:tags.errors.exists'));
+    }
+    res.redirect(303, withSession(`/spaces/${spaceId}/tags`, res.locals.sessionToken!));
+  });
+  r.post('/spaces/:id/tags/:tagId/delete', ...post, async (req, res) => {
+    await deps.tags.remove(res.locals.launch!, id(req.params.id), id(req.params.tagId));
+    res.redirect(303, withSession(`/spaces/${id(req.params.id)}/tags`, res.locals.sessionToken!));
+  });
+
+  // A thread's author (or staff) changes its tags.
+  const threadTagsPage = async (res: Response, threadId: string, status = 200, error: string | null = null) => {
+    const ctx = await deps.tags.forThread(res.locals.launch!, threadId);
+    res.status(status).render('curation/thread-tags-form', { ...pageLocals(res, ctx.space), title: res.locals.t('curation:tags.editHeading'), ...ctx, tagMax: TAGS_PER_THREAD, error });
+  };
+  r.get('/threads/:id/tags', s, async (req, res) => threadTagsPage(res, id(req.params.id)));
+  r.post('/threads/:id/tags', ...post, async (req, res) => {
+    const threadId = id(req.params.id);
+    const parsed = tagIdsSchema.safeParse(req.body);
+    if (!parsed.success) return threadTagsPage(res, threadId, 400, res.locals.t('curation:tags.errors.tooMany'));
+    await deps.tags.setThreadTags(res.locals.launch!, threadId, parsed.data.tags);
+    res.redirect(303, withSession(`/threads/${threadId}`, res.locals.sessionToken!));
   });
 
   r.get('/posts/:id/flag', s, async (req, res) => {

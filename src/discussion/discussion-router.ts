@@ -20,6 +20,8 @@ export interface DiscussionRouterDeps {
 const listQuery = z.object({
   sort: z.enum(['active', 'newest', 'helpful']).catch('active'),
   page: z.coerce.number().int().min(1).max(100_000).catch(1),
+  // ?tag=<id> filters by one of the space's tags (curation/); an unknown one is a 404.
+  tag: z.string().min(1).max(36).optional().catch(undefined),
 });
 const threadQuery = z.object({
   page: z.coerce.number().int().min(1).max(100_000).catch(1),
@@ -69,7 +71,7 @@ export function discussionRouter(deps: DiscussionRouterDeps): Router {
   r.get('/spaces/:id', s, async (req, res) => {
     const q = listQuery.parse(req.query);
     const launch = res.locals.launch!;
-    const page = await deps.threads.list(launch, id(req.params.id), q);
+    const page = await deps.threads.list(launch, id(req.params.id), { sort: q.sort, page: q.page, tagId: q.tag ?? null });
     await deps.threads.recordView(launch, page.space);
     res.render('spaces/space', { ...pageLocals(res, page.space), title: page.space.title, ...page });
   });

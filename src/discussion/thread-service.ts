@@ -11,6 +11,8 @@ import type { PostStore } from './post-store.js';
 import { buildTree, postsIn, postView, VISIBLE_LEVELS, type PostView } from './post-view.js';
 import type { ThreadStore } from './thread-store.js';
 import type { WriteLimiter } from '../curation/rate-limits.js';
+import type { Tag, TagStore } from '../curation/tag-store.js';
+import { recordTagsIn, tagsFor } from '../curation/tag-service.js';
 
 export interface DiscussionDeps {
   spaces: Pick<SpaceStore, 'get'>;
@@ -23,6 +25,8 @@ export interface DiscussionDeps {
   xapi?: DiscussionXapi;
   /** Per-user write rate limits (curation/rate-limits.ts); without it, none. */
   limits?: WriteLimiter;
+  /** Space tags (curation/tag-store.ts): chips, the ?tag= filter, tags picked on a new thread. */
+  tags?: TagStore;
 }
 
 export const DEFAULT_PAGE_SIZE = { threads: 20, replies: 20 } as const;
@@ -46,11 +50,14 @@ export interface ThreadListEntry {
   answered: boolean;
   createdAt: number;
   lastActivityAt: number;
+  tags: Tag[];
 }
 
 export interface SpacePage extends Paging {
   space: Space;
   sort: ThreadSort;
+  /** The tag the list is filtered by, if any. */
+  tag: Tag | null;
   threads: ThreadListEntry[];
   threadCount: number;
   canCreate: boolean;
@@ -67,6 +74,7 @@ export interface ThreadPage extends Paging {
   accepted: PostView | null;
   sort: ReplySort;
   can: { reply: boolean; moderate: boolean; chooseAnswer: boolean };
+  tags: Tag[];
 }
 
 const pageCountOf = (n: number, size: number): number => Math.max(1, Math.ceil(n / size));
@@ -98,13 +106,18 @@ export function createThreadService(deps: DiscussionDeps) {
 
   return {
     /** A space's thread list: pinned first, then most active (or newest). */
-    async list(launch: LaunchContext, spaceId: string, opts: { sort: ThreadSort; page: number }): Promise<SpacePage> {
+    async list(launch: LaunchContext, spaceId: string, opts: { sort: ThreadSort; page: number; tagId?: string | null }): Promise<SpacePage> {
       const v = viewerOf(launch);
       const space = await loadSpace(deps, v, spaceId);
-      const threadCount = await deps.threads.count(v.contextId, space.id);
+      // A tag from another space or course is as unknown as its id would be: 404.
+      const tag = opts.tagId ? ((await deps.tags?.get(v.contextId, opts.tagId)) ?? null) : null;
+      if (opts.tagId && (!tag || tag.spaceId !== space.id)) throw new NotFoundError('This tag does not exist in this space.');
+      const tagId = tag?.id ?? null;
+      const threadCount = await deps.threads.count(v.contextId, space.id, tagId);
       const pageCount = pageCountOf(threadCount, size.threads);
       const page = clampPage(opts.page, pageCount);
-      const rows = await deps.threads.list(v.contextId, space.id, { sort: opts.sort, limit: size.threads, offset: (page - 1) * size.threads });
+      const rows = await deps.threads.list(v.contextId, space.id, { sort: opts.sort, limit: size.threads, offset: (page - 1) * size.threads, tagId });
+      const tagsOf = deps.tags ? await deps.tags.ofThreads(rows.map((t) => t.id)) : new Map<string, Tag[]>();
       const threads = rows.map((t) => ({
         id: t.id,
         title: t.openingHidden && !v.staff ? null : t.title,
@@ -118,8 +131,9 @@ export function createThreadService(deps: DiscussionDeps) {
         answered: t.acceptedPostId !== null,
         createdAt: t.createdAt,
         lastActivityAt: t.lastActivityAt,
+        tags: tagsOf.get(t.id) ?? [],
       }));
-      return { space, sort: opts.sort, threads, threadCount, page, pageCount, canCreate: v.userId !== null };
+      return { space, sort: opts.sort, tag, threads, threadCount, page, pageCount, canCreate: v.userId !== null };
     },
 
     /** The space a new thread would go in, once we know the viewer may start one. */
@@ -136,19 +150,28 @@ export function createThreadService(deps: DiscussionDeps) {
       const authorId = requireUser(v);
       const now = deps.clock.now();
       await deps.limits?.check('post', { userId: authorId, staff: v.staff }, now);
+      const tags = deps.tags ? await tagsFor(deps.tags, v.contextId, space.id, input.tagIds ?? []) : [];
+      const recordCreated = recordIn(deps.xapi, launch, ({ threadId }: { threadId: string }) => ({
+        kind: 'thread_created',
+        id: threadId,
+        at: now,
+        space: spaceRef(space),
+        thread: { id: threadId, title: input.title, kind: input.kind },
+        text: input.body,
+      }));
       const { thread } = await deps.threads.create(
         { spaceId: space.id, authorId, title: input.title, kind: input.kind },
         { bodyMarkdown: input.body, bodyHtml: renderMarkdown(input.body), renderVersion: RENDER_VERSION },
         now,
-        // `posted` (or `asked`, for a question thread), with the opening text as the response.
-        recordIn(deps.xapi, launch, ({ threadId }: { threadId: string }) => ({
-          kind: 'thread_created',
-          id: threadId,
-          at: now,
-          space: spaceRef(space),
-          thread: { id: threadId, title: input.title, kind: input.kind },
-          text: input.body,
-        })),
+        // `posted` (or `asked`, for a question thread), with the opening text as the response;
+        // the tags picked go on in the same transaction, each with its `tagged` statement.
+        tags.length === 0
+          ? recordCreated
+          : async (trx, written) => {
+              await recordCreated?.(trx, written);
+              await deps.tags!.applyIn(trx, written.threadId, tags.map((t) => t.id), now);
+              await recordTagsIn(deps.xapi, launch, trx, now, space, { id: written.threadId, title: input.title, kind: input.kind }, tags);
+            },
       );
       return thread;
     },
@@ -213,6 +236,7 @@ export function createThreadService(deps: DiscussionDeps) {
         page,
         pageCount,
         can: { reply: tree.can.reply, moderate: v.staff, chooseAnswer: thread.kind === 'question' && v.userId !== null && (v.staff || thread.authorId === v.userId) },
+        tags: deps.tags ? ((await deps.tags.ofThreads([thread.id])).get(thread.id) ?? []) : [],
       };
     },
 

@@ -160,6 +160,60 @@ describe('curation: flags, moderation queue, most useful, rate limits (e2e throu
     for (let i = 0; i < 5; i++) await reply(teacher, threadId, `staff ${i}`);
   });
 
+  it('tags: staff manage them (unique, ≤ 40 characters), learners pick them, the list filters by tag keeping sort and paging', async () => {
+    // A learner of their own, so the post rate limit of the other tests leaves them alone.
+    const eve = await join({ sub: 'eve', name: 'Eve Learner', roles: [ROLE.learner] });
+    see(await ann.get(`/spaces/${spaceId}/tags`), 403);
+    see(await ann.post(`/spaces/${spaceId}/tags`, { label: 'Sneaky' }), 403);
+    const tagIdOf = async (label: string): Promise<string> => {
+      const page = see(await teacher.get(`/spaces/${spaceId}/tags`), 200);
+      const m = new RegExp(`id="rename-([0-9a-f-]{36})" name="label" maxlength="\\d+" required value="${label}"`).exec(page.body);
+      expect(m, `tag ${label}`).to.not.equal(null);
+      return m![1]!;
+    };
+    see(await teacher.post(`/spaces/${spaceId}/tags`, { label: '  Safety   first ' }));
+    see(await teacher.post(`/spaces/${spaceId}/tags`, { label: 'Tools' }));
+    see(await teacher.post(`/spaces/${spaceId}/tags`, { label: 'Old name' }));
+    const dup = see(await teacher.post(`/spaces/${spaceId}/tags`, { label: 'SAFETY FIRST' }), 409);
+    expect(dup.body).to.contain('already has a tag with that label').and.to.contain('value="SAFETY FIRST"');
+    const long = see(await teacher.post(`/spaces/${spaceId}/tags`, { label: 'x'.repeat(41) }), 400);
+    expect(long.body).to.contain('40 characters').and.to.contain(`value="${'x'.repeat(41)}"`);
+    const safety = await tagIdOf('Safety first');
+    const tools = await tagIdOf('Tools');
+    const old = await tagIdOf('Old name');
+    see(await teacher.post(`/spaces/${spaceId}/tags/${old}/rename`, { label: 'Renamed' }));
+    expect(await tagIdOf('Renamed')).to.equal(old);
+    see(await teacher.post(`/spaces/${spaceId}/tags/${old}/rename`, { label: 'tools' }), 409);
+
+    const form = see(await eve.get(`/spaces/${spaceId}/threads/new`), 200);
+    expect(form.body).to.contain(`name="tags" value="${safety}"`);
+    const tagged = threadIdFrom(see(await eve.post(`/spaces/${spaceId}/threads`, { title: 'Tagged thread', body: 'b', kind: 'discussion', tags: safety })));
+    see(await eve.post(`/spaces/${spaceId}/threads`, { title: 'Forged tag', body: 'b', kind: 'discussion', tags: '00000000-0000-4000-8000-000000000000' }), 400);
+    await startThread(eve, 'Untagged thread');
+    const tp = see(await ben.get(`/threads/${tagged}`), 200);
+    expect(tp.body).to.contain('class="tag-chip"').and.to.contain('Safety first');
+    let list = see(await ben.get(`/spaces/${spaceId}?tag=${safety}&sort=newest`), 200);
+    expect(list.body).to.contain('Tagged thread');
+    expect(list.body).not.to.contain('Untagged thread');
+    expect(list.body).to.contain(`?sort=active&amp;tag=${safety}`);
+    see(await ben.get(`/spaces/${spaceId}?tag=00000000-0000-4000-8000-000000000000`), 404);
+
+    // The author changes the thread's tags; another learner may not.
+    see(await ben.post(`/threads/${tagged}/tags`, { tags: tools }), 403);
+    see(await eve.post(`/threads/${tagged}/tags`, { tags: [tools, old].join(',') }), 400);
+    const xapiBefore = Number((await stack.tool.container.db('xapi_outbox').count<{ n: number }[]>({ n: '*' }))[0]!.n);
+    see(await eve.post(`/threads/${tagged}/tags`, { tags: tools }));
+    list = see(await ben.get(`/spaces/${spaceId}?tag=${tools}`), 200);
+    expect(list.body).to.contain('Tagged thread');
+    expect(see(await ben.get(`/spaces/${spaceId}?tag=${safety}`), 200).body).not.to.contain('Tagged thread');
+    const xapiAfter = Number((await stack.tool.container.db('xapi_outbox').count<{ n: number }[]>({ n: '*' }))[0]!.n);
+    expect(xapiAfter).to.be.greaterThan(xapiBefore);
+    // Deleting a tag takes it off its threads.
+    see(await teacher.post(`/spaces/${spaceId}/tags/${tools}/delete`));
+    see(await ben.get(`/spaces/${spaceId}?tag=${tools}`), 404);
+    expect(see(await ben.get(`/threads/${tagged}`), 200).body).not.to.contain('class="tag-chip"');
+  });
+
   describe('another course', () => {
     it('gets 404 for this course’s flag, queue, moderation and most-useful addresses', async () => {
       const threadId = await startThread(ann, 'Cross-course');
