@@ -53,7 +53,7 @@ describe('curation: flags, moderation queue, most useful, rate limits (e2e throu
 
   before(async () => {
     // Small post limits so the 429 is reachable; flags and reactions keep their defaults.
-    stack = await startStack({ clock: strictlyIncreasingClock(), env: { RATE_POSTS_PER_MINUTE: '4' } });
+    stack = await startStack({ clock: strictlyIncreasingClock(), env: { RATE_POSTS_PER_MINUTE: '4', RATE_POSTS_PER_HOUR: '60', RATE_FLAGS_PER_HOUR: '20', RATE_REACTIONS_PER_HOUR: '120' } });
     base = stack.tool.publicUrl;
     teacher = await join({ sub: 'teacher', name: 'Tess Teacher', roles: [ROLE.instructor] });
     const setup = see(await teacher.post('/app/setup', { kind: 'post_event', title: 'Curation space', time_zone: 'UTC' }));
