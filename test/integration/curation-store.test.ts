@@ -10,6 +10,7 @@ import * as tagsMigration from '../../migrations/20261130000230_space_tags.js';
 import { createFlagStore, type FlagStore } from '../../src/curation/flag-store.js';
 import { createRankingStore, type RankingStore } from '../../src/curation/ranking-store.js';
 import { createWriteLog, type WriteLog } from '../../src/curation/rate-limits.js';
+import { createTagStore, type TagStore } from '../../src/curation/tag-store.js';
 import { createPlatformStore } from '../../src/lti/platform-store.js';
 import { createSpaceStore } from '../../src/spaces/space-store.js';
 import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/test-db.js';
@@ -24,6 +25,7 @@ describe(`curation stores (flags, ranking, write log) on ${testDbKind() === 'pg'
   let flags: FlagStore;
   let ranking: RankingStore;
   let writes: WriteLog;
+  let tags: TagStore;
   let ctxA: string;
   let ctxB: string;
   let spaceA: string;
@@ -51,6 +53,7 @@ describe(`curation stores (flags, ranking, write log) on ${testDbKind() === 'pg'
     flags = createFlagStore(db);
     ranking = createRankingStore(db);
     writes = createWriteLog(db);
+    tags = createTagStore(db);
   });
 
   after(async () => {
@@ -176,5 +179,45 @@ describe(`curation stores (flags, ranking, write log) on ${testDbKind() === 'pg'
     await flags.add({ postId: r2.id, userId: users.tess, reason: 'spam', note: null }, fat);
     expect(await writes.recent('flag', users.tess, since, 10)).to.deep.equal([fat]);
     expect(await writes.recent('flag', users.ann, since, 10)).to.deep.equal([]);
+  });
+
+  it('keeps tags unique per space case-insensitively, scoped by course; applies, replaces, filters and ranks by tag', async () => {
+    const safety = (await tags.create(spaceA, 'Safety', tick()))!;
+    expect(await tags.create(spaceA, 'safety', tick())).to.equal(null);
+    expect(await tags.create(spaceA2, 'SAFETY', tick())).to.not.equal(null); // another space may
+    const tools = (await tags.create(spaceA, 'Tools', tick()))!;
+    const extra = (await tags.create(spaceA, 'Extra', tick()))!;
+    expect(await tags.rename(extra.id, 'TOOLS')).to.equal(false);
+    expect(await tags.rename(extra.id, 'Misc')).to.equal(true);
+    expect((await tags.list(ctxA, spaceA)).map((g) => g.label)).to.deep.equal(['Misc', 'Safety', 'Tools']);
+    expect(await tags.list(ctxB, spaceA)).to.deep.equal([]);
+    expect(await tags.get(ctxB, safety.id)).to.equal(null);
+    expect(await tags.get(ctxA, safety.id)).to.deep.equal({ id: safety.id, spaceId: spaceA, label: 'Safety' });
+
+    const { thread: t1, opening } = await threads.create({ spaceId: spaceA, authorId: users.ann, title: 'Tagged', kind: 'discussion' }, body('t'), tick());
+    const { thread: t2 } = await threads.create({ spaceId: spaceA, authorId: users.ann, title: 'Other', kind: 'discussion' }, body('o'), tick());
+    expect(await db.transaction((trx) => tags.applyIn(trx, t1.id, [safety.id, tools.id, safety.id], tick()))).to.deep.equal([safety.id, tools.id]);
+    expect(await db.transaction((trx) => tags.applyIn(trx, t1.id, [safety.id], tick()))).to.deep.equal([]);
+    const seen: string[][] = [];
+    expect(await tags.replace(t2.id, [tools.id], tick(), async (_trx, added) => void seen.push(added))).to.deep.equal([tools.id]);
+    expect(seen).to.deep.equal([[tools.id]]);
+    const of = await tags.ofThreads([t1.id, t2.id]);
+    expect(of.get(t1.id)!.map((g) => g.label)).to.deep.equal(['Safety', 'Tools']);
+    expect(of.get(t2.id)!.map((g) => g.label)).to.deep.equal(['Tools']);
+
+    // The thread list filter (thread-store) and the ranking filter.
+    expect((await threads.list(ctxA, spaceA, { sort: 'newest', limit: 50, offset: 0, tagId: safety.id })).map((x) => x.id)).to.deep.equal([t1.id]);
+    expect(await threads.count(ctxA, spaceA, tools.id)).to.equal(2);
+    expect(await threads.count(ctxA, spaceA, extra.id)).to.equal(0);
+    await posts.react(opening, users.ben, tick());
+    expect((await ranking.mostUseful(ctxA, spaceA, { limit: 10, offset: 0, tagId: safety.id })).map((p) => p.postId)).to.deep.equal([opening.id]);
+    expect(await ranking.countUseful(ctxA, spaceA, { tagId: extra.id })).to.equal(0);
+
+    // Replacing drops what is not kept; deleting a tag takes it off its threads.
+    await tags.replace(t1.id, [tools.id], tick());
+    expect((await tags.ofThreads([t1.id])).get(t1.id)!.map((g) => g.id)).to.deep.equal([tools.id]);
+    await tags.remove(tools.id);
+    expect(await tags.ofThreads([t1.id, t2.id])).to.deep.equal(new Map());
+    expect(await tags.get(ctxA, tools.id)).to.equal(null);
   });
 });
