@@ -6,6 +6,8 @@ import { createThreadService } from '../../src/discussion/thread-service.js';
 import { createCurationService, excerptOf } from '../../src/curation/curation-service.js';
 import { parseFlagInput } from '../../src/curation/curation-input.js';
 import { FakeFlagStore } from '../../src/curation/fake-flag-store.js';
+import { FakeTagStore } from '../../src/curation/fake-tag-store.js';
+import { createTagService } from '../../src/curation/tag-service.js';
 import { createWriteLimiter, FakeWriteLog, RateLimitedError, rateLimitsFrom, type WriteLog } from '../../src/curation/rate-limits.js';
 import type { XapiStatement } from '../../src/xapi/statement.js';
 import { VERB } from '../../src/xapi/vocabulary.js';
@@ -210,5 +212,83 @@ describe('flags, moderation queue and post rate limits (services on fake stores)
     expect(long).to.include({ ok: false, status: 413 });
     expect(parseFlagInput({ reason: 'other', note: 'x'.repeat(500) }).ok).to.equal(true);
     expect(excerptOf('a'.repeat(300))).to.have.length(240);
+  });
+});
+
+describe('tags (services on fake stores)', () => {
+  let store: FakeDiscussionStore;
+  let tagStore: FakeTagStore;
+  let threads: ReturnType<typeof createThreadService>;
+  let tags: ReturnType<typeof createTagService>;
+  let spaceId: string;
+  let otherSpaceId: string;
+  let queued: Array<{ trx: unknown; statement: XapiStatement }>;
+  const ann = launchOf('ann', 'ctx-a');
+  const ben = launchOf('ben', 'ctx-a');
+  const tess = launchOf('tess', 'ctx-a', 'instructor');
+  const outsiderStaff = launchOf('oscar', 'ctx-b', 'instructor');
+
+  beforeEach(() => {
+    store = new FakeDiscussionStore();
+    tagStore = new FakeTagStore(store);
+    queued = [];
+    const xapi = { outbox: { enqueue: async (trx: unknown, list: XapiStatement[]) => void queued.push(...list.map((statement) => ({ trx, statement }))) }, statements: { publicUrl: 'https://tool.example' }, enqueueAlone: async () => {} };
+    const deps = { spaces: store.spaces, threads: store.threads, posts: store.posts, clock: fixedClock(1_800_000_000_000), xapi, tags: tagStore };
+    threads = createThreadService(deps);
+    tags = createTagService(deps);
+    spaceId = store.addSpace('ctx-a', 'Prep').id;
+    otherSpaceId = store.addSpace('ctx-a', 'Another space').id;
+    store.addSpace('ctx-b', 'Other course');
+  });
+
+  it('staff create, rename and delete tags, unique per space ignoring case; learners and other courses may not', async () => {
+    const safety = await tags.create(tess, spaceId, 'Safety');
+    expect((await failure(tags.create(tess, spaceId, 'SAFETY'))).status).to.equal(409);
+    await tags.create(tess, otherSpaceId, 'safety'); // another space may have it
+    expect((await failure(tags.create(ann, spaceId, 'Mine'))).status).to.equal(403);
+    expect((await failure(tags.create(outsiderStaff, spaceId, 'Theirs'))).status).to.equal(404);
+    const tools = await tags.create(tess, spaceId, 'Tools');
+    expect((await failure(tags.rename(tess, spaceId, tools.id, 'safety'))).status).to.equal(409);
+    await tags.rename(tess, spaceId, tools.id, 'Equipment');
+    expect((await tags.list(ann, spaceId)).map((t) => t.label)).to.deep.equal(['Equipment', 'Safety']);
+    expect((await failure(tags.remove(tess, otherSpaceId, safety.id))).status).to.equal(404);
+    expect((await failure(tags.remove(outsiderStaff, spaceId, safety.id))).status).to.equal(404);
+    await tags.remove(tess, spaceId, safety.id);
+    expect((await tags.list(ann, spaceId)).map((t) => t.label)).to.deep.equal(['Equipment']);
+  });
+
+  it('applies the tags picked on a new thread in its transaction, with one `tagged` statement each', async () => {
+    const a = await tags.create(tess, spaceId, 'A');
+    const b = await tags.create(tess, spaceId, 'B');
+    const t = await threads.create(ann, spaceId, { title: 'Tagged', kind: 'discussion', body: 'x', tagIds: [a.id, b.id] });
+    expect(queued.map((q) => q.statement.verb.id)).to.deep.equal([VERB.posted, VERB.tagged, VERB.tagged]);
+    expect(new Set(queued.map((q) => q.trx)).size).to.equal(1);
+    expect(tagStore.trxSeen).to.deep.equal([queued[0]!.trx]);
+    const view = await threads.view(ben, t.id, { page: 1 });
+    expect(view.tags.map((g) => g.label)).to.deep.equal(['A', 'B']);
+    const list = await threads.list(ben, spaceId, { sort: 'active', page: 1 });
+    expect(list.threads[0]!.tags.map((g) => g.label)).to.deep.equal(['A', 'B']);
+  });
+
+  it('refuses a tag of another space (400) and filters only by this space’s tags (404 otherwise)', async () => {
+    const foreign = await tags.create(tess, otherSpaceId, 'Foreign');
+    expect((await failure(threads.create(ann, spaceId, { title: 'Forged', kind: 'discussion', body: 'x', tagIds: [foreign.id] }))).status).to.equal(400);
+    expect(store.threadRows.size).to.equal(0);
+    expect((await failure(threads.list(ann, spaceId, { sort: 'active', page: 1, tagId: foreign.id }))).status).to.equal(404);
+    const own = await tags.create(tess, spaceId, 'Own');
+    expect((await threads.list(ann, spaceId, { sort: 'active', page: 1, tagId: own.id })).tag).to.deep.include({ id: own.id });
+  });
+
+  it('lets the author (or staff) change a thread’s tags, recording only newly applied ones', async () => {
+    const a = await tags.create(tess, spaceId, 'A');
+    const b = await tags.create(tess, spaceId, 'B');
+    const t = await threads.create(ann, spaceId, { title: 'T', kind: 'discussion', body: 'x', tagIds: [a.id] });
+    queued = [];
+    expect((await failure(tags.setThreadTags(ben, t.id, [b.id]))).status).to.equal(403);
+    await tags.setThreadTags(ann, t.id, [a.id, b.id]);
+    expect(queued.map((q) => JSON.stringify(q.statement.context?.contextActivities?.other))).to.have.length(1);
+    expect(JSON.stringify(queued[0]!.statement)).to.contain(`/tags/${b.id}`);
+    await tags.setThreadTags(tess, t.id, []);
+    expect((await tags.forThread(ann, t.id)).chosen.size).to.equal(0);
   });
 });
