@@ -15,6 +15,9 @@ import * as postReactions from './20261129000100_post_reactions.js';
 import * as spaceSettings from './20261130000110_space_settings.js';
 import * as prompts from './20261130000120_prompts.js';
 import * as spacePseudonyms from './20261130000130_space_pseudonyms.js';
+import * as postFlags from './20261130000210_post_flags.js';
+import * as writeRateIndexes from './20261130000220_write_rate_indexes.js';
+import * as spaceTags from './20261130000230_space_tags.js';
 import * as searchIndex from './20261130000410_search_index.js';
 import * as searchBackfill from './20261130000420_search_backfill.js';
 import * as roster from './20261130000710_roster.js';
@@ -49,6 +52,9 @@ const migrations: Array<[string, Migration]> = [
   ['20261130000110_space_settings', spaceSettings],
   ['20261130000120_prompts', prompts],
   ['20261130000130_space_pseudonyms', spacePseudonyms],
+  ['20261130000210_post_flags', postFlags],
+  ['20261130000220_write_rate_indexes', writeRateIndexes],
+  ['20261130000230_space_tags', spaceTags],
   ['20261130000410_search_index', searchIndex],
   ['20261130000420_search_backfill', searchBackfill],
   ['20261130000710_roster', roster],

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rateLimitsFrom, type RateLimits } from './curation/rate-limits.js';
 
 /**
  * Environment → typed, validated, frozen configuration.
@@ -17,6 +18,8 @@ export interface Config {
   /** Express `trust proxy` setting, for deployments behind a TLS-terminating proxy. */
   readonly trustProxy: boolean | number | string;
   readonly xapi: XapiConfig;
+  /** Per-user write rate limits (RATE_* variables; see curation/rate-limits.ts). */
+  readonly rateLimits: RateLimits;
 }
 
 export interface XapiConfig {
@@ -99,6 +102,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const v = parsed.data;
+  let rateLimits: RateLimits;
+  try {
+    rateLimits = rateLimitsFrom(cleaned);
+  } catch (e) {
+    throw new ConfigError((e as z.ZodError).issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
   if (!v.XAPI_LRS_ENDPOINT && (v.XAPI_LRS_USERNAME !== undefined || v.XAPI_LRS_PASSWORD !== undefined)) {
     throw new ConfigError(['XAPI_LRS_ENDPOINT: must be set when XAPI_LRS_USERNAME or XAPI_LRS_PASSWORD is']);
   }
@@ -120,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionIdleSeconds: v.SESSION_IDLE_SECONDS,
     clockSkewSeconds: v.CLOCK_SKEW_SECONDS,
     trustProxy: v.TRUST_PROXY,
+    rateLimits,
     xapi: Object.freeze({
       lrs: v.XAPI_LRS_ENDPOINT ? lrsConfig(v.XAPI_LRS_ENDPOINT, v.XAPI_LRS_USERNAME ?? null, v.XAPI_LRS_PASSWORD ?? null) : null,
       batchSize: v.XAPI_BATCH_SIZE,

@@ -23,6 +23,12 @@ import { createThreadService } from './discussion/thread-service.js';
 import { createThreadStore } from './discussion/thread-store.js';
 import { createSearchService } from './search/search-service.js';
 import { createSearchStore } from './search/search-store.js';
+import { createCurationService } from './curation/curation-service.js';
+import { createFlagStore } from './curation/flag-store.js';
+import { createWriteLimiter, createWriteLog } from './curation/rate-limits.js';
+import { createRankingStore } from './curation/ranking-store.js';
+import { createTagService } from './curation/tag-service.js';
+import { createTagStore } from './curation/tag-store.js';
 import { createSpaceService } from './spaces/space-service.js';
 import { createSpaceStore } from './spaces/space-store.js';
 import { createPromptStore } from './spaces/prompt-store.js';
@@ -106,6 +112,9 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
     anonymity: createAnonymityStore(db),
     clock,
     xapi: { outbox, statements, enqueueAlone: (list: XapiStatement[]) => outbox.enqueue(db, list) },
+    // Per-user write limits, counted from the rows themselves (curation/rate-limits.ts).
+    limits: createWriteLimiter(createWriteLog(db), config.rateLimits),
+    tags: createTagStore(db),
   };
   const threads = createThreadService(discussion);
   const posts = createPostService(discussion);
@@ -114,7 +123,9 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
   const prompts = createPromptService(discussion);
   // Search: queues its `searched` statement without waiting; a failure is logged, the page unharmed.
   const search = createSearchService({ spaces: discussion.spaces, anonymity: discussion.anonymity, search: createSearchStore(db), clock, xapi: discussion.xapi, onRecordError: (err) => log.warn({ err }, 'searched statement not queued') });
-  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery, search };
+  const curation = createCurationService({ ...discussion, flags: createFlagStore(db), ranking: createRankingStore(db) });
+  const tags = createTagService(discussion);
+  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery, search, curation, tags };
 }
 
 export type Container = ReturnType<typeof createContainer>;

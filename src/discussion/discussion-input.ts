@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { THREAD_KINDS, type UserThreadKind } from './discussion-model.js';
+import { TAGS_PER_THREAD } from '../curation/tag-store.js';
 
 export const TITLE_MAX = 200;
 export const BODY_MAX = 20_000;
@@ -17,8 +18,10 @@ export interface ThreadInput {
   title: string;
   kind: UserThreadKind;
   body: string;
+  /** Tags of the space the author picked (curation/); absent when none were. */
+  tagIds?: string[];
 }
-export type ThreadField = 'title' | 'kind' | 'body';
+export type ThreadField = 'title' | 'kind' | 'body' | 'tags';
 
 export interface ReplyInput {
   body: string;
@@ -58,6 +61,12 @@ export const threadSchema = z.object({
   body,
 });
 
+// Checkboxes: absent when none is ticked, a string for one, an array for several.
+const tagIdsSchema = z.preprocess(
+  (v) => (v === undefined || v === '' ? [] : Array.isArray(v) ? v : [v]),
+  z.array(z.string().max(36)).max(TAGS_PER_THREAD, `Choose up to ${TAGS_PER_THREAD} tags.`).transform((a) => [...new Set(a)]),
+);
+
 export const replySchema = z.object({
   body,
   parent_post_id: z
@@ -82,8 +91,10 @@ function fail<F extends string>(error: z.ZodError, raw: Record<string, unknown>,
 }
 
 export function parseThreadInput(raw: Record<string, unknown>): Parsed<ThreadInput, ThreadField> {
-  const r = threadSchema.safeParse(raw);
-  return r.success ? { ok: true, value: r.data } : fail(r.error, raw, ['title', 'kind', 'body']);
+  const r = threadSchema.extend({ tags: tagIdsSchema }).safeParse(raw);
+  if (!r.success) return fail(r.error, raw, ['title', 'kind', 'body']);
+  const { tags, ...value } = r.data;
+  return { ok: true, value: tags.length ? { ...value, tagIds: tags } : value };
 }
 
 export function parseReplyInput(raw: Record<string, unknown>): Parsed<ReplyInput, ReplyField> {

@@ -7,6 +7,8 @@ import { plural, timeFormatter, usableLocale } from './discussion-format.js';
 import { BODY_MAX, parseEditInput, parseReplyInput, parseThreadInput, TITLE_MAX, type FieldErrors, type FormValues } from './discussion-input.js';
 import type { PostLocation, PostService } from './post-service.js';
 import type { ThreadService } from './thread-service.js';
+import { RateLimitedError } from '../curation/rate-limits.js';
+import { rateLimitMessage } from '../curation/curation-router.js';
 
 export interface DiscussionRouterDeps {
   threads: ThreadService;
@@ -18,6 +20,8 @@ export interface DiscussionRouterDeps {
 const listQuery = z.object({
   sort: z.enum(['active', 'newest', 'helpful']).catch('active'),
   page: z.coerce.number().int().min(1).max(100_000).catch(1),
+  // ?tag=<id> filters by one of the space's tags (curation/); an unknown one is a 404.
+  tag: z.string().min(1).max(36).optional().catch(undefined),
 });
 const threadQuery = z.object({
   page: z.coerce.number().int().min(1).max(100_000).catch(1),
@@ -67,7 +71,7 @@ export function discussionRouter(deps: DiscussionRouterDeps): Router {
   r.get('/spaces/:id', s, async (req, res) => {
     const q = listQuery.parse(req.query);
     const launch = res.locals.launch!;
-    const page = await deps.threads.list(launch, id(req.params.id), q);
+    const page = await deps.threads.list(launch, id(req.params.id), { sort: q.sort, page: q.page, tagId: q.tag ?? null });
     await deps.threads.recordView(launch, page.space);
     res.render('spaces/space', { ...pageLocals(res, page.space), title: page.space.title, ...page });
   });
@@ -84,7 +88,14 @@ export function discussionRouter(deps: DiscussionRouterDeps): Router {
       const space = await deps.threads.spaceForNewThread(launch, id(req.params.id));
       return res.status(parsed.status).render('discussion/new-thread', { ...pageLocals(res, space), title: `New thread · ${space.title}`, values: parsed.values, errors: parsed.errors });
     }
-    const thread = await deps.threads.create(launch, id(req.params.id), parsed.value);
+    // Over the rate limit: 429 with Retry-After, and the form back with what they typed.
+    const thread = await deps.threads.create(launch, id(req.params.id), parsed.value).catch(async (e: unknown) => {
+      if (!(e instanceof RateLimitedError)) throw e;
+      const space = await deps.threads.spaceForNewThread(launch, id(req.params.id));
+      res.set('Retry-After', String(e.retryAfterSeconds)).status(429).render('discussion/new-thread', { ...pageLocals(res, space), title: `New thread · ${space.title}`, values: req.body, errors: { body: rateLimitMessage(res.locals.t, e) } });
+      return null;
+    });
+    if (!thread) return;
     res.redirect(303, withSession(`/threads/${thread.id}`, res.locals.sessionToken!));
   });
 
@@ -104,8 +115,14 @@ export function discussionRouter(deps: DiscussionRouterDeps): Router {
       const ctx = await deps.posts.replyContext(launch, threadId, parentId);
       return res.status(parsed.status).render('discussion/reply', { ...pageLocals(res, ctx.space), title: `Reply · ${ctx.thread.title}`, ...ctx, values: parsed.values, errors: parsed.errors });
     }
-    const { location } = await deps.posts.reply(launch, threadId, parsed.value);
-    redirectTo(res, location);
+    const done = await deps.posts.reply(launch, threadId, parsed.value).catch(async (e: unknown) => {
+      if (!(e instanceof RateLimitedError)) throw e;
+      const ctx = await deps.posts.replyContext(launch, threadId, parsed.value.parentPostId);
+      const values = { body: parsed.value.body, parent_post_id: parsed.value.parentPostId ?? '' };
+      res.set('Retry-After', String(e.retryAfterSeconds)).status(429).render('discussion/reply', { ...pageLocals(res, ctx.space), title: `Reply · ${ctx.thread.title}`, ...ctx, values, errors: { body: rateLimitMessage(res.locals.t, e) } });
+      return null;
+    });
+    if (done) redirectTo(res, done.location);
   });
 
   for (const [action, flag, value] of [

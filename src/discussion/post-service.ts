@@ -8,7 +8,7 @@ import { REACTION } from './discussion-model.js';
 import { recordIn, spaceRef, threadRef } from './discussion-xapi.js';
 import { RENDER_VERSION, renderMarkdown } from './markdown.js';
 import { postView, VISIBLE_LEVELS, type PostView } from './post-view.js';
-import { DEFAULT_PAGE_SIZE, loadThread, type DiscussionDeps } from './thread-service.js';
+import { DEFAULT_PAGE_SIZE, loadThread, loadVisiblePost, type DiscussionDeps } from './thread-service.js';
 import { assertCanPostNow, canSeePromptPost } from '../spaces/space-policy.js';
 import { applyAnonymity } from '../spaces/anonymity.js';
 import type { Db } from '../db/knex.js';
@@ -48,16 +48,7 @@ export function createPostService(deps: DiscussionDeps) {
 
   /** Post + thread + space, all scoped by the viewer's course: anything else is a 404. */
   async function load(v: Viewer, postId: string): Promise<{ post: Post; thread: Thread; space: Space }> {
-    const post = await deps.posts.get(v.contextId, postId);
-    if (!post) throw new NotFoundError('This post does not exist in this course.');
-    const { thread, space } = await loadThread(deps, v, post.threadId);
-    // Post-first: a peer's answer this learner may not read yet is, for them, not there at all
-    // (the same 404 as an unknown id), whichever post route asks.
-    if (thread.kind === 'prompt' && post.depth > 0) {
-      const answered = v.userId !== null && deps.prompts ? (await deps.prompts.answerOf(thread.id, v.userId)) !== null : false;
-      if (!canSeePromptPost(v, space, thread, post, answered)) throw new NotFoundError('This post does not exist in this course.');
-    }
-    return { post, thread, space };
+    return loadVisiblePost(deps, v, postId);
   }
 
   async function locate(post: Post): Promise<PostLocation> {
@@ -122,6 +113,7 @@ export function createPostService(deps: DiscussionDeps) {
       }
       const authorId = requireUser(v);
       const now = deps.clock.now();
+      await deps.limits?.check('post', { userId: authorId, staff: v.staff }, now);
       const post = await deps.posts.addReply(
         { threadId: thread.id, parent: { id: parent.id, depth: parent.depth, branchId: parent.branchId }, authorId },
         { bodyMarkdown: input.body, bodyHtml: renderMarkdown(input.body), renderVersion: RENDER_VERSION },
@@ -249,6 +241,7 @@ export function createPostService(deps: DiscussionDeps) {
       if (on) {
         assertCanReact(v, post);
         const now = deps.clock.now();
+        await deps.limits?.check('reaction', { userId, staff: v.staff }, now);
         await deps.posts.react(
           post,
           userId,

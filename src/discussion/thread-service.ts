@@ -12,7 +12,10 @@ import { buildTree, postsIn, postView, VISIBLE_LEVELS, type PostView } from './p
 import type { ThreadStore } from './thread-store.js';
 import type { Material, PromptStore, PromptSummary } from '../spaces/prompt-store.js';
 import { applyAnonymity, type AnonymityStore } from '../spaces/anonymity.js';
-import { assertCanPostNow, canPostNow, canSeePeerAnswers, postingState, type PostingState } from '../spaces/space-policy.js';
+import { assertCanPostNow, canPostNow, canSeePeerAnswers, canSeePromptPost, postingState, type PostingState } from '../spaces/space-policy.js';
+import type { WriteLimiter } from '../curation/rate-limits.js';
+import type { Tag, TagStore } from '../curation/tag-store.js';
+import { recordTagsIn, tagsFor } from '../curation/tag-service.js';
 
 export interface DiscussionDeps {
   spaces: Pick<SpaceStore, 'get'>;
@@ -27,6 +30,10 @@ export interface DiscussionDeps {
   prompts?: Pick<PromptStore, 'list' | 'answerOf' | 'countAnswers' | 'recordAnswer' | 'details'>;
   /** Pseudonyms for anonymity 'peers' (spaces/anonymity.ts): without it names always show. */
   anonymity?: AnonymityStore;
+  /** Per-user write rate limits (curation/rate-limits.ts); without it, none. */
+  limits?: WriteLimiter;
+  /** Space tags (curation/tag-store.ts): chips, the ?tag= filter, tags picked on a new thread. */
+  tags?: TagStore;
 }
 
 /** One viewer's view of a prompt thread: their answer, everyone's count, and whether peers' answers are withheld. */
@@ -66,11 +73,14 @@ export interface ThreadListEntry {
   answered: boolean;
   createdAt: number;
   lastActivityAt: number;
+  tags: Tag[];
 }
 
 export interface SpacePage extends Paging {
   space: Space;
   sort: ThreadSort;
+  /** The tag the list is filtered by, if any. */
+  tag: Tag | null;
   threads: ThreadListEntry[];
   threadCount: number;
   canCreate: boolean;
@@ -96,6 +106,7 @@ export interface ThreadPage extends Paging {
   posting: PostingState;
   /** Set for a prompt thread. */
   prompt: PromptState | null;
+  tags: Tag[];
 }
 
 /** Turns off the write actions the space's posting window (or a read-only role) rules out, all through a tree. */
@@ -120,6 +131,25 @@ export async function loadThread(deps: Pick<DiscussionDeps, 'spaces' | 'threads'
   return { thread, space };
 }
 
+/**
+ * A post, its thread and space, scoped by the viewer's course; anything else is a 404. Post-first:
+ * a peer's answer this learner may not read yet is, for them, not there at all (the same 404 as
+ * an unknown id), whichever route asks (post pages, flags, the API).
+ */
+export async function loadVisiblePost(
+  deps: Pick<DiscussionDeps, 'spaces' | 'threads'> & { posts: Pick<PostStore, 'get'>; prompts?: Pick<PromptStore, 'answerOf'> },
+  v: Viewer,
+  postId: string): Promise<{ post: Post; thread: Thread; space: Space }> {
+  const post = await deps.posts.get(v.contextId, postId);
+  if (!post) throw new NotFoundError('This post does not exist in this course.');
+  const { thread, space } = await loadThread(deps, v, post.threadId);
+  if (thread.kind === 'prompt' && post.depth > 0) {
+    const answered = v.userId !== null && deps.prompts ? (await deps.prompts.answerOf(thread.id, v.userId)) !== null : false;
+    if (!canSeePromptPost(v, space, thread, post, answered)) throw new NotFoundError('This post does not exist in this course.');
+  }
+  return { post, thread, space };
+}
+
 export async function loadSpace(deps: Pick<DiscussionDeps, 'spaces'>, v: Viewer, spaceId: string): Promise<Space> {
   const space = await deps.spaces.get(v.contextId, spaceId);
   if (!space) throw new NotFoundError('This discussion space does not exist in this course.');
@@ -138,13 +168,18 @@ export function createThreadService(deps: DiscussionDeps) {
 
   return {
     /** A space's thread list: pinned first, then most active (or newest). */
-    async list(launch: LaunchContext, spaceId: string, opts: { sort: ThreadSort; page: number }): Promise<SpacePage> {
+    async list(launch: LaunchContext, spaceId: string, opts: { sort: ThreadSort; page: number; tagId?: string | null }): Promise<SpacePage> {
       const v = viewerOf(launch);
       const space = await loadSpace(deps, v, spaceId);
-      const threadCount = await deps.threads.count(v.contextId, space.id);
+      // A tag from another space or course is as unknown as its id would be: 404.
+      const tag = opts.tagId ? ((await deps.tags?.get(v.contextId, opts.tagId)) ?? null) : null;
+      if (opts.tagId && (!tag || tag.spaceId !== space.id)) throw new NotFoundError('This tag does not exist in this space.');
+      const tagId = tag?.id ?? null;
+      const threadCount = await deps.threads.count(v.contextId, space.id, tagId);
       const pageCount = pageCountOf(threadCount, size.threads);
       const page = clampPage(opts.page, pageCount);
-      const rows = await deps.threads.list(v.contextId, space.id, { sort: opts.sort, limit: size.threads, offset: (page - 1) * size.threads });
+      const rows = await deps.threads.list(v.contextId, space.id, { sort: opts.sort, limit: size.threads, offset: (page - 1) * size.threads, tagId });
+      const tagsOf = deps.tags ? await deps.tags.ofThreads(rows.map((t) => t.id)) : new Map<string, Tag[]>();
       const threads = rows.map((t) => ({
         id: t.id,
         title: t.openingHidden && !v.staff ? null : t.title,
@@ -159,10 +194,11 @@ export function createThreadService(deps: DiscussionDeps) {
         answered: t.acceptedPostId !== null,
         createdAt: t.createdAt,
         lastActivityAt: t.lastActivityAt,
+        tags: tagsOf.get(t.id) ?? [],
       }));
       const prompts = deps.prompts ? await deps.prompts.list(space.id, v.userId) : [];
       await applyAnonymity(deps.anonymity, v, space, threads);
-      return { space, sort: opts.sort, threads, threadCount, page, pageCount, pageSize: size.threads, canCreate: canPostNow(v, space, deps.clock.now()), posting: postingState(space, deps.clock.now()), prompts };
+      return { space, sort: opts.sort, tag, threads, threadCount, page, pageCount, pageSize: size.threads, canCreate: canPostNow(v, space, deps.clock.now()), posting: postingState(space, deps.clock.now()), prompts };
     },
 
     /** The space a new thread would go in, once we know the viewer may start one. */
@@ -180,19 +216,29 @@ export function createThreadService(deps: DiscussionDeps) {
       const authorId = requireUser(v);
       const now = deps.clock.now();
       assertCanPostNow(v, space, now);
+      await deps.limits?.check('post', { userId: authorId, staff: v.staff }, now);
+      const tags = deps.tags ? await tagsFor(deps.tags, v.contextId, space.id, input.tagIds ?? []) : [];
+      const recordCreated = recordIn(deps.xapi, launch, ({ threadId }: { threadId: string }) => ({
+        kind: 'thread_created',
+        id: threadId,
+        at: now,
+        space: spaceRef(space),
+        thread: { id: threadId, title: input.title, kind: input.kind },
+        text: input.body,
+      }));
       const { thread } = await deps.threads.create(
         { spaceId: space.id, authorId, title: input.title, kind: input.kind },
         { bodyMarkdown: input.body, bodyHtml: renderMarkdown(input.body), renderVersion: RENDER_VERSION },
         now,
-        // `posted` (or `asked`, for a question thread), with the opening text as the response.
-        recordIn(deps.xapi, launch, ({ threadId }: { threadId: string }) => ({
-          kind: 'thread_created',
-          id: threadId,
-          at: now,
-          space: spaceRef(space),
-          thread: { id: threadId, title: input.title, kind: input.kind },
-          text: input.body,
-        })),
+        // `posted` (or `asked`, for a question thread), with the opening text as the response;
+        // the tags picked go on in the same transaction, each with its `tagged` statement.
+        tags.length === 0
+          ? recordCreated
+          : async (trx, written) => {
+              await recordCreated?.(trx, written);
+              await deps.tags!.applyIn(trx, written.threadId, tags.map((t) => t.id), now);
+              await recordTagsIn(deps.xapi, launch, trx, now, space, { id: written.threadId, title: input.title, kind: input.kind }, tags);
+            },
       );
       return thread;
     },
@@ -255,6 +301,7 @@ export function createThreadService(deps: DiscussionDeps) {
           // Peers' answers are not on this page, so none are counted for paging.
           replyTotal: 0,
           can: { reply: prompt.canAnswer, moderate: v.staff, chooseAnswer: false },
+          tags: [],
           posting: postingState(space, now),
           prompt,
         };
@@ -307,6 +354,7 @@ export function createThreadService(deps: DiscussionDeps) {
         can: { reply: tree.can.reply, moderate: v.staff, chooseAnswer: thread.kind === 'question' && v.userId !== null && !v.readOnly && (v.staff || thread.authorId === v.userId) },
         posting: postingState(space, now),
         prompt,
+        tags: deps.tags ? ((await deps.tags.ofThreads([thread.id])).get(thread.id) ?? []) : [],
       };
     },
 

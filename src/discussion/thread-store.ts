@@ -23,8 +23,9 @@ export interface ThreadStore {
   /** Scoped by context (through the thread's space): an id from another course is not found. */
   get(contextId: string, id: string): Promise<Thread | null>;
   /** Pinned threads first, then by `sort`; ties broken by id so pages never overlap. */
-  list(contextId: string, spaceId: string, opts: { sort: ThreadSort; limit: number; offset: number }): Promise<ThreadListItem[]>;
-  count(contextId: string, spaceId: string): Promise<number>;
+  list(contextId: string, spaceId: string, opts: { sort: ThreadSort; limit: number; offset: number; tagId?: string | null }): Promise<ThreadListItem[]>;
+  /** With `tagId`: only threads carrying that tag (curation/tag-store.ts). */
+  count(contextId: string, spaceId: string, tagId?: string | null): Promise<number>;
   setFlags(id: string, flags: { pinned?: boolean; locked?: boolean }, now: number): Promise<void>;
   /**
    * Marks `postId` (a reply in the thread) as its accepted answer, replacing any other, or clears
@@ -95,6 +96,10 @@ export function createThreadStore(db: Db): ThreadStore {
       })
       .leftJoin('users as u', 'u.id', 't.author_id');
 
+  const withTag = (q: ReturnType<typeof scoped>, tagId: string | null | undefined) => {
+    if (tagId) q.whereExists(db('thread_tags as tt').whereRaw('tt.thread_id = t.id').where('tt.tag_id', tagId));
+  };
+
   return {
     async create(thread, body, now, also) {
       const id = newId();
@@ -159,7 +164,7 @@ export function createThreadStore(db: Db): ThreadStore {
       return r ? threadFromRow(r) : null;
     },
 
-    async list(contextId, spaceId, { sort, limit, offset }) {
+    async list(contextId, spaceId, { sort, limit, offset, tagId }) {
       // "Most helpful" ties fall back to the most active, so equal counts still read sensibly.
       const order = sort === 'newest' ? 't.created_at' : sort === 'helpful' ? 't.reaction_count' : 't.last_activity_at';
       const rows = await scoped(contextId)
@@ -169,6 +174,7 @@ export function createThreadStore(db: Db): ThreadStore {
         .where('t.space_id', spaceId)
         // Prompts are listed in their own order, above the threads (spaces/prompt-store.ts).
         .whereNot('t.kind', 'prompt')
+        .modify(withTag, tagId)
         .orderBy([
           { column: 't.pinned', order: 'desc' },
           { column: order, order: 'desc' },
@@ -181,8 +187,8 @@ export function createThreadStore(db: Db): ThreadStore {
       return rows.map((r) => ({ ...threadFromRow(r), openingHidden: r.op_hidden_at !== null, openingDeleted: r.op_deleted_at !== null }));
     },
 
-    async count(contextId, spaceId) {
-      const r = await scoped(contextId).where('t.space_id', spaceId).whereNot('t.kind', 'prompt').count<{ n: number | string }[]>({ n: '*' });
+    async count(contextId, spaceId, tagId) {
+      const r = await scoped(contextId).where('t.space_id', spaceId).whereNot('t.kind', 'prompt').modify(withTag, tagId).count<{ n: number | string }[]>({ n: '*' });
       return Number(r[0]?.n ?? 0);
     },
 

@@ -16,17 +16,23 @@ import type { Viewer } from '../discussion/discussion-policy.js';
 export function applySearchVisibility(q: Knex.QueryBuilder, viewer: Pick<Viewer, 'staff' | 'userId' | 'readOnly'>): Knex.QueryBuilder {
   q.whereNull('p.deleted_at');
   if (!viewer.staff) q.whereNull('p.hidden_at').whereNull('op.hidden_at');
-  // Staff and read-only mentors review answers; they never answer, so post-first never hides any.
-  if (!viewer.staff && !viewer.readOnly) {
-    const userId = viewer.userId;
-    q.where(function () {
-      this.whereNot('t.kind', 'prompt').orWhere('s.post_first', false).orWhere('p.depth', 0);
-      if (userId !== null) {
-        this.orWhere('p.author_id', userId).orWhereExists(function () {
-          this.select(1).from('prompt_answers as pa').whereRaw('pa.thread_id = t.id').andWhere('pa.user_id', userId);
-        });
-      }
-    });
-  }
-  return q;
+  return applyPostFirst(q, viewer);
+}
+
+/**
+ * Post-first as SQL, for any query over posts `p` in threads `t` of spaces `s` (search, "most
+ * useful"): the same rule as spaces/space-policy.ts canSeePromptPost. Staff and read-only mentors
+ * review answers and never answer, so it hides nothing from them.
+ */
+export function applyPostFirst(q: Knex.QueryBuilder, viewer: Pick<Viewer, 'staff' | 'userId' | 'readOnly'>): Knex.QueryBuilder {
+  if (viewer.staff || viewer.readOnly) return q;
+  const userId = viewer.userId;
+  return q.where(function () {
+    this.whereNot('t.kind', 'prompt').orWhere('s.post_first', false).orWhere('p.depth', 0);
+    if (userId !== null) {
+      this.orWhere('p.author_id', userId).orWhereExists(function () {
+        this.select(1).from('prompt_answers as pa').whereRaw('pa.thread_id = t.id').andWhere('pa.user_id', userId);
+      });
+    }
+  });
 }

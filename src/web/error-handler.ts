@@ -22,6 +22,9 @@ export function errorHandler(log: Logger) {
     if (appErr.status < 500) log.info({ reqId: res.locals.requestId, code: appErr.code, status: appErr.status }, 'request refused');
     if (res.headersSent) return;
     res.status(appErr.status);
+    // A rate-limit refusal says when to come back (RFC 9110 §10.2.3 Retry-After).
+    const retry = (appErr as AppError & { retryAfterSeconds?: number }).retryAfterSeconds;
+    if (appErr.status === 429 && retry !== undefined) res.set('Retry-After', String(retry));
     if (wantsJson(req)) {
       // `fix` is the API's name for the hint (docs: GET /api/v1/openapi.json); `hint` stays for
       // existing clients. `fields` says what is wrong with each input field, when we know.

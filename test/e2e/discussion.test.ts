@@ -454,6 +454,7 @@ describe('discussion spaces (e2e through the platform emulator)', function () {
     let openingId: string;
     let replyId: string;
     let promptId: string;
+    let tagId: string;
     let outsiders: Array<[string, Person]>;
 
     before(async () => {
@@ -463,6 +464,8 @@ describe('discussion spaces (e2e through the platform emulator)', function () {
       const made = await teacher.post(`/spaces/${spaceId}/prompts`, { title: 'Course one secret prompt', body: 'Course one secret prompt text' });
       expect(made.status, made.body.slice(0, 500)).to.equal(303);
       promptId = (await stack.tool.container.db('prompt_details').where({ space_id: spaceId }).first()).thread_id;
+      expect((await teacher.post(`/spaces/${spaceId}/tags`, { label: 'Course one secret tag' })).status).to.equal(303);
+      tagId = /id="rename-([0-9a-f-]{36})" name="label" maxlength="\d+" required value="Course one secret tag"/.exec((await teacher.get(`/spaces/${spaceId}/tags`)).body)![1]!;
       outsiders = [
         ['learner of course B', await join({ sub: 'outsider', roles: [ROLE.learner], contextId: 'course-2', resourceLinkId: 'b-link' })],
         ['instructor of course B', await join({ sub: 'outsider-teacher', roles: [ROLE.instructor], contextId: 'course-2', resourceLinkId: 'b-link' })],
@@ -507,6 +510,25 @@ describe('discussion spaces (e2e through the platform emulator)', function () {
       ['POST', () => `/prompts/${promptId}/move`, () => ({ direction: 'up' })],
       ['POST', () => `/prompts/${promptId}/move`, () => ({ direction: 'bad' })],
       ['POST', () => `/prompts/${promptId}/delete`],
+      // Curation (src/curation): flags, the moderation queue, most useful.
+      ['GET', () => `/posts/${replyId}/flag`],
+      ['POST', () => `/posts/${replyId}/flag`, () => ({ reason: 'spam', note: 'intruder' })],
+      ['POST', () => `/posts/${replyId}/flag`, () => ({ reason: '' })],
+      ['GET', () => `/spaces/${spaceId}/moderation`],
+      ['POST', () => `/spaces/${spaceId}/moderation/posts/${replyId}/hide`],
+      ['POST', () => `/spaces/${spaceId}/moderation/posts/${replyId}/restore`],
+      ['POST', () => `/spaces/${spaceId}/moderation/posts/${replyId}/lock`],
+      ['POST', () => `/spaces/${spaceId}/moderation/posts/${replyId}/dismiss`],
+      ['GET', () => `/spaces/${spaceId}/useful`],
+      ['GET', () => `/spaces/${spaceId}/useful?page=2`],
+      ['GET', () => `/spaces/${spaceId}/tags`],
+      ['POST', () => `/spaces/${spaceId}/tags`, () => ({ label: 'intruder' })],
+      ['POST', () => `/spaces/${spaceId}/tags/${tagId}/rename`, () => ({ label: 'intruder' })],
+      ['POST', () => `/spaces/${spaceId}/tags/${tagId}/rename`, () => ({ label: '' })],
+      ['POST', () => `/spaces/${spaceId}/tags/${tagId}/delete`],
+      ['GET', () => `/spaces/${spaceId}?tag=${tagId}`],
+      ['GET', () => `/threads/${threadId}/tags`],
+      ['POST', () => `/threads/${threadId}/tags`, () => ({ tags: tagId })],
     ];
 
     it('gets 404 for course A\'s space, thread and post ids on every route, and sees nothing', async () => {
@@ -660,6 +682,36 @@ describe('discussion spaces (e2e through the platform emulator)', function () {
       expect(p1.body).to.contain(`Page 1 of ${Math.ceil(PAYLOADS.length / 20)}`);
       const last = await ben.get(`/spaces/${xssSpace}?page=${Math.ceil(PAYLOADS.length / 20)}`);
       expect((last.body.match(/<li class="thread-item/g) ?? []).length).to.equal(PAYLOADS.length % 20 || 20);
+    });
+
+    it('escapes every payload used as a tag label: tag admin, filter, chips, new-thread and tag forms', async () => {
+      const labels = new Set<string>();
+      for (const payload of PAYLOADS) {
+        const res = await teacher.post(`/spaces/${xssSpace}/tags`, { label: payload.slice(0, 40) });
+        // Slices that fold to the same label (case, whitespace) are refused as duplicates (409), empty ones as 400.
+        expect([303, 400, 409], `${payload}: ${res.body.slice(0, 200)}`).to.include(res.status);
+        assertNoActiveContent(res.body, `tag form for ${JSON.stringify(payload)}`);
+        if (res.status === 303) labels.add(payload);
+      }
+      expect(labels.size).to.be.at.least(40);
+      const admin = await teacher.get(`/spaces/${xssSpace}/tags`);
+      assertNoActiveContent(admin.body, 'tag admin page');
+      const tagIds = [...admin.body.matchAll(/id="rename-([0-9a-f-]{36})"/g)].map((m) => m[1]!);
+      expect(tagIds.length).to.equal(labels.size);
+      // (After the paging test: this adds a thread to the space.) A hostile tag on a thread (chips on the thread page and in the list); every label in the filter nav.
+      const res = await ann.post(`/spaces/${xssSpace}/threads`, { title: 'Tagged with payloads', body: 'b', tags: tagIds[0]! });
+      expect(res.status, res.body.slice(0, 300)).to.equal(303);
+      const threadId = threadIdFrom(res);
+      for (const page of [
+        await ben.get(`/threads/${threadId}`),
+        await ben.get(`/spaces/${xssSpace}`),
+        await ben.get(`/spaces/${xssSpace}?tag=${tagIds[0]}`),
+        await ben.get(`/spaces/${xssSpace}/threads/new`),
+        await ann.get(`/threads/${threadId}/tags`),
+      ]) {
+        expect(page.status).to.equal(200);
+        assertNoActiveContent(page.body, `tagged page ${page.url}`);
+      }
     });
   });
 });

@@ -154,6 +154,9 @@ describe('space settings, prep prompts, post-first, windows and mentors (e2e thr
       expect(await outbox.clone().where({ statement_id: statementId('prompt_answered', annAnswer) }).first()).to.not.equal(undefined);
       expect(await stack.tool.container.db('xapi_outbox').where({ statement_id: statementId('reply_posted', annAnswer) }).first()).to.equal(undefined);
 
+      // Endorsed, so it ranks in "most useful" (which must still keep it from Ben).
+      expect((await teacher.post(`/posts/${annAnswer}/endorse`)).status).to.equal(303);
+
       // Ben has not answered: every route keeps Ann's words and name from him.
       const prompt = await ben.get(`/threads/${promptId}`);
       expect(prompt.status).to.equal(200);
@@ -167,13 +170,15 @@ describe('space settings, prep prompts, post-first, windows and mentors (e2e thr
         [`/posts/${annAnswer}`, 404],
         [`/posts/${annAnswer}/edit`, 404],
         [`/posts/${annAnswer}/history`, 404],
+        [`/posts/${annAnswer}/flag`, 404],
+        [`/spaces/${spaceId}/useful`, 200],
       ] as const) {
         const page = await ben.get(path);
         expect(page.status, path).to.equal(status);
         expect(page.body, path).not.to.contain('Ann secret answer');
         expect(page.body, path).not.to.contain('Ann Learner');
       }
-      for (const action of ['react', 'unreact', 'endorse', 'accept', 'delete', 'hide']) {
+      for (const action of ['react', 'unreact', 'endorse', 'accept', 'delete', 'hide', 'flag']) {
         const r = await ben.post(`/posts/${annAnswer}/${action}`);
         expect(r.status, action).to.equal(404);
       }
@@ -203,6 +208,7 @@ describe('space settings, prep prompts, post-first, windows and mentors (e2e thr
       expect(after.body).to.contain('Ann Learner');
       expect((await ben.get(`/posts/${annAnswer}`)).status).to.equal(303);
       expect((await ben.get(`/spaces/${spaceId}/search?q=anchoring`)).body).to.contain(`/posts/${annAnswer}`);
+      expect((await ben.get(`/spaces/${spaceId}/useful`)).body).to.contain('Ann secret answer');
     });
 
     it('takes one answer per learner: a second answer is refused with 409 and changes nothing', async () => {
@@ -312,6 +318,11 @@ describe('space settings, prep prompts, post-first, windows and mentors (e2e thr
       expect(found.body).to.contain(pseudonym!);
       expect(found.body).not.to.contain('Ann Learner');
       expect((await teacher.get(`/spaces/${spaceId}/search?q=${encodeURIComponent('Who am I')}`)).body).to.contain('Ann Learner');
+      // "Most useful" too (Ann's prompt answer was endorsed earlier).
+      const useful = await ben.get(`/spaces/${spaceId}/useful`);
+      expect(useful.body).to.contain('Ann secret answer');
+      expect(useful.body).to.contain(pseudonym!);
+      expect(useful.body).not.to.contain('Ann Learner');
 
       const asTeacher = await teacher.get(`/threads/${threadId}`);
       expect(asTeacher.body).to.contain('Ann Learner');

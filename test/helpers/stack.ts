@@ -18,6 +18,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
+const LIFTED_RATE_LIMITS = { RATE_POSTS_PER_MINUTE: '100000', RATE_POSTS_PER_HOUR: '100000', RATE_FLAGS_PER_HOUR: '100000', RATE_REACTIONS_PER_HOUR: '100000' };
+
 export interface Tool extends RunningServer {
   publicUrl: string;
   db: TestDatabase;
@@ -29,7 +31,9 @@ export async function startTool(opts: { clock?: Clock; env?: Record<string, stri
   const port = await freePort();
   // Browser tests use `localhost` so the tool is cross-site to the emulator's 127.0.0.1 course page.
   const publicUrl = `http://${opts.host ?? '127.0.0.1'}:${port}`;
-  const config = loadConfig({ PORT: String(port), PUBLIC_URL: publicUrl, DATABASE_URL: db.url, LOG_LEVEL: 'silent', ...opts.env });
+  // Test scripts post far faster than people do: write rate limits are lifted unless a test sets
+  // its own RATE_* (test/e2e/curation.test.ts does, to reach the 429).
+  const config = loadConfig({ PORT: String(port), PUBLIC_URL: publicUrl, DATABASE_URL: db.url, LOG_LEVEL: 'silent', ...LIFTED_RATE_LIMITS, ...opts.env });
   const running = await startServer(config, { clock: opts.clock, log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });
   return {
     ...running,
