@@ -12,6 +12,8 @@ import * as postRevisions from './20261127000300_post_revisions.js';
 import * as xapiOutbox from './20261127090000_xapi_outbox.js';
 import * as embeddedLrs from './20261128000100_embedded_lrs.js';
 import * as postReactions from './20261129000100_post_reactions.js';
+import * as notifications from './20261130000310_notifications.js';
+import * as readMarks from './20261130000320_read_marks.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -37,6 +39,8 @@ const migrations: Array<[string, Migration]> = [
   ['20261127090000_xapi_outbox', xapiOutbox],
   ['20261128000100_embedded_lrs', embeddedLrs],
   ['20261129000100_post_reactions', postReactions],
+  ['20261130000310_notifications', notifications],
+  ['20261130000320_read_marks', readMarks],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -19,6 +19,11 @@ import { createPostService } from './discussion/post-service.js';
 import { createPostStore } from './discussion/post-store.js';
 import { createThreadService } from './discussion/thread-service.js';
 import { createThreadStore } from './discussion/thread-store.js';
+import { createMentionHooks } from './mentions/mention-hooks.js';
+import { createMentionService } from './mentions/mention-service.js';
+import { createNotificationStore } from './mentions/notification-store.js';
+import { createPeopleStore } from './mentions/people-store.js';
+import { createReadStore } from './mentions/read-store.js';
 import { createSpaceService } from './spaces/space-service.js';
 import { createSpaceStore } from './spaces/space-store.js';
 import { cachedSessionStore, createSessionStore } from './web/session-store.js';
@@ -92,9 +97,14 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
     clock,
     xapi: { outbox, statements, enqueueAlone: (list: XapiStatement[]) => outbox.enqueue(db, list) },
   };
-  const threads = createThreadService(discussion);
-  const posts = createPostService(discussion);
-  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, spaces, threads, posts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsCreds, embeddedDelivery };
+  // @mentions and notifications: posts render against the course's people and notify them in the post's transaction.
+  const people = createPeopleStore(db);
+  const notifications = createNotificationStore(db);
+  const withMentions = { ...discussion, mentions: createMentionHooks({ people, notifications, xapi: discussion.xapi }) };
+  const mentions = createMentionService({ spaces: discussion.spaces, people, notifications, reads: createReadStore(db), clock });
+  const threads = createThreadService(withMentions);
+  const posts = createPostService(withMentions);
+  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, spaces, threads, posts, mentions, outbox, xapiSender, statements, embeddedLrs, embeddedLrsCreds, embeddedDelivery };
 }
 
 export type Container = ReturnType<typeof createContainer>;

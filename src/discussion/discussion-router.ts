@@ -7,11 +7,15 @@ import { plural, timeFormatter, usableLocale } from './discussion-format.js';
 import { BODY_MAX, parseEditInput, parseReplyInput, parseThreadInput, TITLE_MAX, type FieldErrors, type FormValues } from './discussion-input.js';
 import type { PostLocation, PostService } from './post-service.js';
 import type { ThreadService } from './thread-service.js';
+import type { MentionService } from '../mentions/mention-service.js';
+import { postsIn } from './post-view.js';
 
 export interface DiscussionRouterDeps {
   threads: ThreadService;
   posts: PostService;
   session: RequestHandler;
+  /** Unread counts, "new" markers and the notifications bell (src/mentions); optional. */
+  mentions?: MentionService;
 }
 
 // Query strings are input too: anything malformed falls back to the default page.
@@ -69,7 +73,8 @@ export function discussionRouter(deps: DiscussionRouterDeps): Router {
     const launch = res.locals.launch!;
     const page = await deps.threads.list(launch, id(req.params.id), q);
     await deps.threads.recordView(launch, page.space);
-    res.render('spaces/space', { ...pageLocals(res, page.space), title: page.space.title, ...page });
+    const unread = deps.mentions ? await deps.mentions.spacePage(launch, page.space, page.threads.map((t) => t.id)) : null;
+    res.render('spaces/space', { ...pageLocals(res, page.space), title: page.space.title, ...page, unread, bell: unread?.bell ?? null });
   });
 
   r.get('/spaces/:id/threads/new', s, async (req, res) => {
@@ -91,7 +96,9 @@ export function discussionRouter(deps: DiscussionRouterDeps): Router {
   r.get('/threads/:id', s, async (req, res) => {
     const q = threadQuery.parse(req.query);
     const view = await deps.threads.view(res.locals.launch!, id(req.params.id), { page: q.page, focusId: q.focus ?? null, sort: q.sort });
-    res.render('discussion/thread', { ...pageLocals(res, view.space), title: view.thread.displayTitle ?? 'Hidden thread', ...view });
+    const shown = [...postsIn(view.opening), ...(view.focus ? postsIn(view.focus.post) : [])];
+    const unread = deps.mentions ? await deps.mentions.threadPage(res.locals.launch!, view.thread.id, shown) : null;
+    res.render('discussion/thread', { ...pageLocals(res, view.space), title: view.thread.displayTitle ?? 'Hidden thread', ...view, unread, bell: unread?.bell ?? null });
   });
 
   r.post('/threads/:id/replies', ...post, async (req, res) => {

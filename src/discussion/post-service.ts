@@ -9,6 +9,7 @@ import { recordIn, spaceRef, threadRef } from './discussion-xapi.js';
 import { RENDER_VERSION, renderMarkdown } from './markdown.js';
 import { postView, VISIBLE_LEVELS, type PostView } from './post-view.js';
 import { DEFAULT_PAGE_SIZE, loadThread, type DiscussionDeps } from './thread-service.js';
+import { both, renderBody } from '../mentions/mention-hooks.js';
 
 /**
  * Nesting stops here: a reply to a post this deep becomes its sibling. Keeps trees (and "show
@@ -74,20 +75,25 @@ export function createPostService(deps: DiscussionDeps) {
       }
       const authorId = requireUser(v);
       const now = deps.clock.now();
+      const body = await renderBody(deps.mentions, v.contextId, input.body);
       const post = await deps.posts.addReply(
         { threadId: thread.id, parent: { id: parent.id, depth: parent.depth, branchId: parent.branchId }, authorId },
-        { bodyMarkdown: input.body, bodyHtml: renderMarkdown(input.body), renderVersion: RENDER_VERSION },
+        { bodyMarkdown: body.bodyMarkdown, bodyHtml: body.bodyHtml, renderVersion: body.renderVersion },
         now,
-        // A reply to a reply is still a reply in the thread: the thread is its parent activity.
-        recordIn(deps.xapi, launch, ({ postId }: { postId: string }) => ({
-          kind: 'reply_posted',
-          id: postId,
-          at: now,
-          space: spaceRef(space),
-          thread: threadRef(thread),
-          post: { id: postId },
-          text: input.body,
-        })),
+        both(
+          // A reply to a reply is still a reply in the thread: the thread is its parent activity.
+          recordIn(deps.xapi, launch, ({ postId }: { postId: string }) => ({
+            kind: 'reply_posted',
+            id: postId,
+            at: now,
+            space: spaceRef(space),
+            thread: threadRef(thread),
+            post: { id: postId },
+            text: input.body,
+          })),
+          // The author of the post answered, and whoever the reply mentions, learn of it.
+          deps.mentions?.notifyIn(launch, { space, thread, repliedToAuthorId: parent.authorId, mentioned: body.mentioned }, now),
+        ),
       );
       return { post, location: await locate(post) };
     },
@@ -117,22 +123,28 @@ export function createPostService(deps: DiscussionDeps) {
       const editorId = requireUser(v);
       const title = post.depth === 0 && input.title !== null ? { previous: thread.title, next: input.title } : undefined;
       const now = deps.clock.now();
+      const body = await renderBody(deps.mentions, v.contextId, input.body);
+      // People newly mentioned by the edit are notified; those already notified of this post are not again.
+      const notify = deps.mentions?.notifyIn(launch, { space, thread, repliedToAuthorId: null, mentioned: body.mentioned }, now);
       const ok = await deps.posts.edit(
         post,
-        { bodyMarkdown: input.body, bodyHtml: renderMarkdown(input.body), renderVersion: RENDER_VERSION, title },
+        { bodyMarkdown: body.bodyMarkdown, bodyHtml: body.bodyHtml, renderVersion: body.renderVersion, title },
         editorId,
         now,
-        // One statement per edit: its id derives from the revision the edit made. The opening post
-        // is the thread's own text, so editing it edits the thread (as posting it posted the thread).
-        recordIn(deps.xapi, launch, ({ revisionId }: { revisionId: string }) => ({
-          kind: 'post_edited',
-          id: revisionId,
-          at: now,
-          space: spaceRef(space),
-          thread: threadRef({ ...thread, title: title?.next ?? thread.title }),
-          ...(post.depth > 0 ? { post: { id: post.id } } : {}),
-          text: input.body,
-        })),
+        both(
+          // One statement per edit: its id derives from the revision the edit made. The opening post
+          // is the thread's own text, so editing it edits the thread (as posting it posted the thread).
+          recordIn(deps.xapi, launch, ({ revisionId }: { revisionId: string }) => ({
+            kind: 'post_edited',
+            id: revisionId,
+            at: now,
+            space: spaceRef(space),
+            thread: threadRef({ ...thread, title: title?.next ?? thread.title }),
+            ...(post.depth > 0 ? { post: { id: post.id } } : {}),
+            text: input.body,
+          })),
+          notify && ((trx) => notify(trx, { postId: post.id })),
+        ),
       );
       if (!ok) throw new AppError(409, 'edit_conflict', 'This post changed while you were editing it.', 'Open it again to see the latest version, then make your change.');
       return locate(post);

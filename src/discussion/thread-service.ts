@@ -6,10 +6,10 @@ import type { Post, ReplySort, Thread, ThreadSort } from './discussion-model.js'
 import type { ThreadInput } from './discussion-input.js';
 import { recordIn, spaceRef, statementOf, viewActId, type DiscussionXapi } from './discussion-xapi.js';
 import { requireStaff, requireUser, viewerOf, type Viewer } from './discussion-policy.js';
-import { RENDER_VERSION, renderMarkdown } from './markdown.js';
 import type { PostStore } from './post-store.js';
 import { buildTree, postsIn, postView, VISIBLE_LEVELS, type PostView } from './post-view.js';
 import type { ThreadStore } from './thread-store.js';
+import { both, renderBody, type MentionHooks } from '../mentions/mention-hooks.js';
 
 export interface DiscussionDeps {
   spaces: Pick<SpaceStore, 'get'>;
@@ -20,6 +20,8 @@ export interface DiscussionDeps {
   pageSize?: { threads: number; replies: number };
   /** Where the acts' xAPI statements go; without it none are recorded. */
   xapi?: DiscussionXapi;
+  /** @mentions and notifications (src/mentions); without it posts render plain and notify nobody. */
+  mentions?: MentionHooks;
 }
 
 export const DEFAULT_PAGE_SIZE = { threads: 20, replies: 20 } as const;
@@ -132,19 +134,25 @@ export function createThreadService(deps: DiscussionDeps) {
       const space = await loadSpace(deps, v, spaceId);
       const authorId = requireUser(v);
       const now = deps.clock.now();
+      const body = await renderBody(deps.mentions, v.contextId, input.body);
+      const notify = deps.mentions?.notifyIn(launch, { space, thread: { id: '', title: input.title, kind: input.kind }, repliedToAuthorId: null, mentioned: body.mentioned }, now);
       const { thread } = await deps.threads.create(
         { spaceId: space.id, authorId, title: input.title, kind: input.kind },
-        { bodyMarkdown: input.body, bodyHtml: renderMarkdown(input.body), renderVersion: RENDER_VERSION },
+        { bodyMarkdown: body.bodyMarkdown, bodyHtml: body.bodyHtml, renderVersion: body.renderVersion },
         now,
-        // `posted` (or `asked`, for a question thread), with the opening text as the response.
-        recordIn(deps.xapi, launch, ({ threadId }: { threadId: string }) => ({
-          kind: 'thread_created',
-          id: threadId,
-          at: now,
-          space: spaceRef(space),
-          thread: { id: threadId, title: input.title, kind: input.kind },
-          text: input.body,
-        })),
+        both(
+          // `posted` (or `asked`, for a question thread), with the opening text as the response.
+          recordIn(deps.xapi, launch, ({ threadId }: { threadId: string }) => ({
+            kind: 'thread_created',
+            id: threadId,
+            at: now,
+            space: spaceRef(space),
+            thread: { id: threadId, title: input.title, kind: input.kind },
+            text: input.body,
+          })),
+          // The opening post's mentions, once the thread has its id.
+          notify && ((trx, w: { threadId: string; openingId: string }) => notify(trx, { postId: w.openingId, threadId: w.threadId })),
+        ),
       );
       return thread;
     },
