@@ -11,7 +11,7 @@ export async function up(knex: Knex): Promise<void> {
     t.string('context_id', 36).notNullable().references('contexts.id').onDelete('CASCADE');
     t.string('post_id', 36).notNullable().references('posts.id').onDelete('CASCADE');
     t.string('actor_id', 36).nullable().references('users.id').onDelete('SET NULL');
-    t.string('kind', 16).notNullable(); // mention | reply
+    t.string('kind', 16).notNullable(); // mention | reply | accepted | endorsed
     t.bigInteger('created_at').notNullable();
     t.bigInteger('read_at').nullable();
     t.unique(['user_id', 'post_id', 'kind']);

@@ -243,14 +243,17 @@ export function createPostService(deps: DiscussionDeps) {
         await deps.posts.setEndorsed(
           post.id,
           { at: now, by },
-          recordIn(deps.xapi, launch, () => ({
-            kind: 'endorsed',
-            id: JSON.stringify([post.id, now]),
-            at: now,
-            space: spaceRef(space),
-            thread: threadRef(thread),
-            ...(post.depth > 0 ? { post: { id: post.id } } : {}),
-          })),
+          both(
+            recordIn(deps.xapi, launch, () => ({
+              kind: 'endorsed',
+              id: JSON.stringify([post.id, now]),
+              at: now,
+              space: spaceRef(space),
+              thread: threadRef(thread),
+              ...(post.depth > 0 ? { post: { id: post.id } } : {}),
+            })),
+            deps.mentions?.notifyAuthorIn(launch, post, 'endorsed', now),
+          ),
         );
       } else {
         requireStaff(v);
@@ -273,14 +276,17 @@ export function createPostService(deps: DiscussionDeps) {
           thread.id,
           post.id,
           now,
-          recordIn(deps.xapi, launch, () => ({
-            kind: 'answer_accepted',
-            id: JSON.stringify([thread.id, post.id, now]),
-            at: now,
-            space: spaceRef(space),
-            thread: threadRef(thread),
-            post: { id: post.id },
-          })),
+          both(
+            recordIn(deps.xapi, launch, () => ({
+              kind: 'answer_accepted',
+              id: JSON.stringify([thread.id, post.id, now]),
+              at: now,
+              space: spaceRef(space),
+              thread: threadRef(thread),
+              post: { id: post.id },
+            })),
+            deps.mentions?.notifyAuthorIn(launch, post, 'accepted', now),
+          ),
         );
       } else {
         assertCanChooseAnswer(v, thread);

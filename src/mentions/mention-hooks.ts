@@ -33,6 +33,8 @@ export interface MentionHooks {
   render(contextId: string, markdown: string): Promise<MentionBody>;
   /** `threadId` is given when the thread is new too (its id is made in the same transaction). */
   notifyIn(launch: LaunchContext, audience: PostAudience, now: number): InTransaction<{ postId: string; threadId?: string }> | undefined;
+  /** Tells a post's author that staff endorsed it, or that it was accepted as the answer (never oneself). */
+  notifyAuthorIn(launch: LaunchContext, post: { id: string; authorId: string | null }, kind: 'accepted' | 'endorsed', now: number): InTransaction<Record<string, never>> | undefined;
 }
 
 export function createMentionHooks(deps: { people: PeopleStore; notifications: Pick<NotificationStore, 'addIn'>; xapi?: DiscussionXapi }): MentionHooks {
@@ -71,6 +73,14 @@ export function createMentionHooks(deps: { people: PeopleStore; notifications: P
         });
         if (statements.length && deps.xapi) await deps.xapi.outbox.enqueue(trx, statements);
       };
+    },
+
+    notifyAuthorIn(launch, post, kind, now) {
+      const me = launch.user?.id;
+      const contextId = launch.context?.id;
+      if (!me || !contextId || !post.authorId || post.authorId === me) return undefined;
+      const authorId = post.authorId;
+      return async (trx: Db) => deps.notifications.addIn(trx, [{ userId: authorId, contextId, postId: post.id, actorId: me, kind }], now);
     },
   };
 }

@@ -79,6 +79,8 @@ export function createMentionService(deps: MentionServiceDeps) {
     async people(launch: LaunchContext, spaceId: string, q: string): Promise<Array<{ id: string; name: string }>> {
       const v = viewerOf(launch);
       await loadSpace(deps, v, spaceId);
+      // Only someone who can post has anyone to mention.
+      requireUser(v);
       const needle = foldName(q);
       const all = await deps.people.inCourse(v.contextId);
       const hits = all.filter((p) => {

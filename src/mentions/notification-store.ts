@@ -1,7 +1,7 @@
 import type { Db } from '../db/knex.js';
 import { newId } from '../ids.js';
 
-export const NOTIFICATION_KINDS = ['mention', 'reply'] as const;
+export const NOTIFICATION_KINDS = ['mention', 'reply', 'accepted', 'endorsed'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 export interface NewNotification {

@@ -172,6 +172,21 @@ describe('mentions', () => {
       expect(m.notificationRows).to.have.length(2);
     });
 
+    it('tells an author their reply was accepted or endorsed, once, and never for their own act', async () => {
+      const s = services();
+      const tess = launchOf('u-tess', 'ctx-a', 'instructor');
+      const t = await s.threads.create(b, spaceId, { title: 'Q', kind: 'question', body: 'Why?' });
+      const { post } = await s.posts.reply(a, t.id, { body: 'Because.', parentPostId: null });
+      await s.posts.setAccepted(b, post.id, true);
+      await s.posts.setEndorsed(tess, post.id, true);
+      await s.posts.setEndorsed(tess, post.id, false);
+      await s.posts.setEndorsed(tess, post.id, true);
+      const own = await s.posts.reply(tess, t.id, { body: 'Mine.', parentPostId: null });
+      await s.posts.setEndorsed(tess, own.post.id, true);
+      expect(m.notificationRows.filter((n) => n.userId === 'u-ann').map((n) => `${n.kind}:${n.actorId}`)).to.deep.equal(['accepted:u-ben', 'endorsed:u-tess']);
+      expect(m.notificationRows.filter((n) => n.userId === 'u-tess')).to.deep.equal([]);
+    });
+
     it('rolls the post back when notifying fails: no post without its notifications', async () => {
       const s = services();
       const t = await s.threads.create(b, spaceId, { title: 'T', kind: 'discussion', body: 'Q' });
