@@ -142,6 +142,23 @@ describe('mentions, notifications and unread counts (e2e through the platform em
     expect(openingId).to.be.a('string');
   });
 
+  it('a mention written in another course reaches nobody in this one', async () => {
+    const teacherB = await join({ sub: 'm-teacher-b', name: 'Tom Teacher', roles: [ROLE.instructor], contextId: 'course-2', resourceLinkId: 'other-link' });
+    const setup = await teacherB.post('/app/setup', { kind: 'prep', title: 'Course two space', time_zone: 'UTC' });
+    expect(setup.status, setup.body.slice(0, 300)).to.equal(303);
+    const spaceB = /\/spaces\/([0-9a-f-]{36})/.exec(setup.headers.get('location')!)![1]!;
+    const before = await stack.tool.container.db('notifications').count<{ n: number | string }[]>({ n: '*' });
+    const res = await teacherB.post(`/spaces/${spaceB}/threads`, { title: 'Hello B', body: `Hi @Ann Learner and @[Ann](${ann.id}), and @Olga Outsider` });
+    expect(res.status).to.equal(303);
+    const page = await teacherB.browser.request(new URL(res.headers.get('location')!, base).toString());
+    expect(page.body).to.contain('Hi @Ann Learner and @[Ann]');
+    expect(page.body).to.contain('<span class="mention">@Olga Outsider</span>');
+    const rows = await stack.tool.container.db('notifications').select<{ user_id: string }[]>('user_id');
+    expect(rows.length - Number(before[0]!.n)).to.equal(1);
+    expect(rows.map((r) => r.user_id)).not.to.include(ann.id);
+    expect(bellOf((await ann.get(`/spaces/${spaceId}`)).body)).to.equal(null);
+  });
+
   it('the people endpoint returns course members only: name and opaque id, at most 10', async () => {
     const res = await ann.get(`/spaces/${spaceId}/people?q=ben`);
     expect(res.status).to.equal(200);
