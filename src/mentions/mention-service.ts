@@ -51,14 +51,15 @@ export interface NotificationsPage {
 }
 
 export interface SpaceUnread {
-  bell: number;
+  /** Unread notifications; null for an anonymous reader, who has none (and no bell). */
+  bell: number | null;
   threads: Record<string, ThreadUnread>;
   /** When the previous visit was: null on a first visit (nothing is "new" then, only unread). */
   since: number | null;
 }
 
 export interface ThreadUnreadView {
-  bell: number;
+  bell: number | null;
   newIds: string[];
   firstNewId: string | null;
 }
@@ -127,7 +128,7 @@ export function createMentionService(deps: MentionServiceDeps) {
      */
     async spacePage(launch: LaunchContext, space: Space, threadIds: string[]): Promise<SpaceUnread> {
       const v = viewerOf(launch);
-      if (!v.userId) return { bell: 0, threads: {}, since: null };
+      if (!v.userId) return { bell: null, threads: {}, since: null };
       const visit = nextVisit(await deps.reads.spaceVisit(v.userId, space.id), deps.clock.now());
       await deps.reads.saveSpaceVisit(v.userId, space.id, visit);
       const unread = await deps.reads.unreadIn(v.userId, threadIds, visit.previous);
@@ -137,7 +138,7 @@ export function createMentionService(deps: MentionServiceDeps) {
     /** For the thread page: which shown posts are new to the reader; then the thread counts as read (one upsert). */
     async threadPage(launch: LaunchContext, threadId: string, shown: Array<{ id: string; createdAt: number; mine: boolean; state: string }>): Promise<ThreadUnreadView> {
       const v = viewerOf(launch);
-      if (!v.userId) return { bell: 0, newIds: [], firstNewId: null };
+      if (!v.userId) return { bell: null, newIds: [], firstNewId: null };
       const lastRead = await deps.reads.threadRead(v.userId, threadId);
       await deps.reads.markThreadRead(v.userId, threadId, deps.clock.now());
       const ids = newPostIds(shown, lastRead);

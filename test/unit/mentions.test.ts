@@ -224,7 +224,7 @@ describe('mentions', () => {
       const view = await s.mentions.threadPage(a, 't1', [{ id: 'p3', createdAt: clock.now() - 1, mine: false, state: 'visible' }]);
       expect(view.firstNewId).to.equal('p3');
       const anon = await s.mentions.spacePage(launchOf(null, 'ctx-a'), store.spaceRows.get(spaceId)!, ['t1']);
-      expect(anon).to.deep.equal({ bell: 0, threads: {}, since: null });
+      expect(anon).to.deep.equal({ bell: null, threads: {}, since: null });
     });
 
     it('marks one notification read only for its recipient in its course', async () => {
