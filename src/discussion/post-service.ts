@@ -75,25 +75,22 @@ export function createPostService(deps: DiscussionDeps) {
       }
       const authorId = requireUser(v);
       const now = deps.clock.now();
+      // Mentions resolve against this course's people; they, and the author of the post answered, are notified in the reply's transaction.
       const body = await renderBody(deps.mentions, v.contextId, input.body);
       const post = await deps.posts.addReply(
         { threadId: thread.id, parent: { id: parent.id, depth: parent.depth, branchId: parent.branchId }, authorId },
         { bodyMarkdown: body.bodyMarkdown, bodyHtml: body.bodyHtml, renderVersion: body.renderVersion },
         now,
-        both(
-          // A reply to a reply is still a reply in the thread: the thread is its parent activity.
-          recordIn(deps.xapi, launch, ({ postId }: { postId: string }) => ({
-            kind: 'reply_posted',
-            id: postId,
-            at: now,
-            space: spaceRef(space),
-            thread: threadRef(thread),
-            post: { id: postId },
-            text: input.body,
-          })),
-          // The author of the post answered, and whoever the reply mentions, learn of it.
-          deps.mentions?.notifyIn(launch, { space, thread, repliedToAuthorId: parent.authorId, mentioned: body.mentioned }, now),
-        ),
+        // A reply to a reply is still a reply in the thread: the thread is its parent activity.
+        both(deps.mentions?.notifyIn(launch, { space, thread, repliedToAuthorId: parent.authorId, mentioned: body.mentioned }, now), recordIn(deps.xapi, launch, ({ postId }: { postId: string }) => ({
+          kind: 'reply_posted',
+          id: postId,
+          at: now,
+          space: spaceRef(space),
+          thread: threadRef(thread),
+          post: { id: postId },
+          text: input.body,
+        }))),
       );
       return { post, location: await locate(post) };
     },
@@ -123,28 +120,25 @@ export function createPostService(deps: DiscussionDeps) {
       const editorId = requireUser(v);
       const title = post.depth === 0 && input.title !== null ? { previous: thread.title, next: input.title } : undefined;
       const now = deps.clock.now();
-      const body = await renderBody(deps.mentions, v.contextId, input.body);
       // People newly mentioned by the edit are notified; those already notified of this post are not again.
+      const body = await renderBody(deps.mentions, v.contextId, input.body);
       const notify = deps.mentions?.notifyIn(launch, { space, thread, repliedToAuthorId: null, mentioned: body.mentioned }, now);
       const ok = await deps.posts.edit(
         post,
         { bodyMarkdown: body.bodyMarkdown, bodyHtml: body.bodyHtml, renderVersion: body.renderVersion, title },
         editorId,
         now,
-        both(
-          // One statement per edit: its id derives from the revision the edit made. The opening post
-          // is the thread's own text, so editing it edits the thread (as posting it posted the thread).
-          recordIn(deps.xapi, launch, ({ revisionId }: { revisionId: string }) => ({
-            kind: 'post_edited',
-            id: revisionId,
-            at: now,
-            space: spaceRef(space),
-            thread: threadRef({ ...thread, title: title?.next ?? thread.title }),
-            ...(post.depth > 0 ? { post: { id: post.id } } : {}),
-            text: input.body,
-          })),
-          notify && ((trx) => notify(trx, { postId: post.id })),
-        ),
+        // One statement per edit: its id derives from the revision the edit made. The opening post
+        // is the thread's own text, so editing it edits the thread (as posting it posted the thread).
+        both(notify && ((trx) => notify(trx, { postId: post.id })), recordIn(deps.xapi, launch, ({ revisionId }: { revisionId: string }) => ({
+          kind: 'post_edited',
+          id: revisionId,
+          at: now,
+          space: spaceRef(space),
+          thread: threadRef({ ...thread, title: title?.next ?? thread.title }),
+          ...(post.depth > 0 ? { post: { id: post.id } } : {}),
+          text: input.body,
+        }))),
       );
       if (!ok) throw new AppError(409, 'edit_conflict', 'This post changed while you were editing it.', 'Open it again to see the latest version, then make your change.');
       return locate(post);
@@ -243,17 +237,14 @@ export function createPostService(deps: DiscussionDeps) {
         await deps.posts.setEndorsed(
           post.id,
           { at: now, by },
-          both(
-            recordIn(deps.xapi, launch, () => ({
-              kind: 'endorsed',
-              id: JSON.stringify([post.id, now]),
-              at: now,
-              space: spaceRef(space),
-              thread: threadRef(thread),
-              ...(post.depth > 0 ? { post: { id: post.id } } : {}),
-            })),
-            deps.mentions?.notifyAuthorIn(launch, post, 'endorsed', now),
-          ),
+          both(deps.mentions?.notifyAuthorIn(launch, post, 'endorsed', now), recordIn(deps.xapi, launch, () => ({
+            kind: 'endorsed',
+            id: JSON.stringify([post.id, now]),
+            at: now,
+            space: spaceRef(space),
+            thread: threadRef(thread),
+            ...(post.depth > 0 ? { post: { id: post.id } } : {}),
+          }))),
         );
       } else {
         requireStaff(v);
@@ -276,17 +267,14 @@ export function createPostService(deps: DiscussionDeps) {
           thread.id,
           post.id,
           now,
-          both(
-            recordIn(deps.xapi, launch, () => ({
-              kind: 'answer_accepted',
-              id: JSON.stringify([thread.id, post.id, now]),
-              at: now,
-              space: spaceRef(space),
-              thread: threadRef(thread),
-              post: { id: post.id },
-            })),
-            deps.mentions?.notifyAuthorIn(launch, post, 'accepted', now),
-          ),
+          both(deps.mentions?.notifyAuthorIn(launch, post, 'accepted', now), recordIn(deps.xapi, launch, () => ({
+            kind: 'answer_accepted',
+            id: JSON.stringify([thread.id, post.id, now]),
+            at: now,
+            space: spaceRef(space),
+            thread: threadRef(thread),
+            post: { id: post.id },
+          }))),
         );
       } else {
         assertCanChooseAnswer(v, thread);

@@ -134,25 +134,22 @@ export function createThreadService(deps: DiscussionDeps) {
       const space = await loadSpace(deps, v, spaceId);
       const authorId = requireUser(v);
       const now = deps.clock.now();
+      // The opening post's mentions notify people in the thread's own transaction, once it has its ids.
       const body = await renderBody(deps.mentions, v.contextId, input.body);
       const notify = deps.mentions?.notifyIn(launch, { space, thread: { id: '', title: input.title, kind: input.kind }, repliedToAuthorId: null, mentioned: body.mentioned }, now);
       const { thread } = await deps.threads.create(
         { spaceId: space.id, authorId, title: input.title, kind: input.kind },
         { bodyMarkdown: body.bodyMarkdown, bodyHtml: body.bodyHtml, renderVersion: body.renderVersion },
         now,
-        both(
-          // `posted` (or `asked`, for a question thread), with the opening text as the response.
-          recordIn(deps.xapi, launch, ({ threadId }: { threadId: string }) => ({
-            kind: 'thread_created',
-            id: threadId,
-            at: now,
-            space: spaceRef(space),
-            thread: { id: threadId, title: input.title, kind: input.kind },
-            text: input.body,
-          })),
-          // The opening post's mentions, once the thread has its id.
-          notify && ((trx, w: { threadId: string; openingId: string }) => notify(trx, { postId: w.openingId, threadId: w.threadId })),
-        ),
+        // `posted` (or `asked`, for a question thread), with the opening text as the response.
+        both(notify && ((trx, w: { threadId: string; openingId: string }) => notify(trx, { postId: w.openingId, threadId: w.threadId })), recordIn(deps.xapi, launch, ({ threadId }: { threadId: string }) => ({
+          kind: 'thread_created',
+          id: threadId,
+          at: now,
+          space: spaceRef(space),
+          thread: { id: threadId, title: input.title, kind: input.kind },
+          text: input.body,
+        }))),
       );
       return thread;
     },
