@@ -18,6 +18,8 @@ import * as spacePseudonyms from './20261130000130_space_pseudonyms.js';
 import * as postFlags from './20261130000210_post_flags.js';
 import * as writeRateIndexes from './20261130000220_write_rate_indexes.js';
 import * as spaceTags from './20261130000230_space_tags.js';
+import * as notifications from './20261130000310_notifications.js';
+import * as readMarks from './20261130000320_read_marks.js';
 import * as searchIndex from './20261130000410_search_index.js';
 import * as searchBackfill from './20261130000420_search_backfill.js';
 import * as roster from './20261130000710_roster.js';
@@ -55,6 +57,8 @@ const migrations: Array<[string, Migration]> = [
   ['20261130000210_post_flags', postFlags],
   ['20261130000220_write_rate_indexes', writeRateIndexes],
   ['20261130000230_space_tags', spaceTags],
+  ['20261130000310_notifications', notifications],
+  ['20261130000320_read_marks', readMarks],
   ['20261130000410_search_index', searchIndex],
   ['20261130000420_search_backfill', searchBackfill],
   ['20261130000710_roster', roster],

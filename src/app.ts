@@ -10,6 +10,7 @@ import { API_BASE, apiRouter } from './api/api-router.js';
 import { apiRoutes } from './api/api-routes.js';
 import { searchRouter } from './search/search-router.js';
 import { curationRouter } from './curation/curation-router.js';
+import { mentionRouter } from './mentions/mention-router.js';
 import { spaceRouter } from './spaces/space-router.js';
 import { spaceSettingsRouter } from './spaces/space-settings-router.js';
 import { landingPath } from './spaces/space-service.js';
@@ -50,7 +51,8 @@ export function createApp(c: Container): Express {
   app.use(spaceRouter({ publicUrl: c.config.publicUrl, spaces: c.spaces, keys: c.keys, clock: c.clock, session }));
   // Before the discussion router: it adds the staff flag badge to the space page that one renders.
   app.use(curationRouter({ curation: c.curation, tags: c.tags, session }));
-  app.use(discussionRouter({ threads: c.threads, posts: c.posts, session }));
+  app.use(discussionRouter({ threads: c.threads, posts: c.posts, session, mentions: c.mentions }));
+  app.use(mentionRouter({ mentions: c.mentions, session }));
   app.use(API_BASE, apiRouter({ session, routes: apiRoutes(c), info: { publicUrl: c.config.publicUrl, version: '1.0.0' } }));
   app.use(spaceSettingsRouter({ settings: c.spaceSettings, prompts: c.prompts, session }));
   app.use(searchRouter({ search: c.search, session }));

@@ -29,6 +29,11 @@ import { createWriteLimiter, createWriteLog } from './curation/rate-limits.js';
 import { createRankingStore } from './curation/ranking-store.js';
 import { createTagService } from './curation/tag-service.js';
 import { createTagStore } from './curation/tag-store.js';
+import { createMentionHooks } from './mentions/mention-hooks.js';
+import { createMentionService } from './mentions/mention-service.js';
+import { createNotificationStore } from './mentions/notification-store.js';
+import { createPeopleStore } from './mentions/people-store.js';
+import { createReadStore } from './mentions/read-store.js';
 import { createSpaceService } from './spaces/space-service.js';
 import { createSpaceStore } from './spaces/space-store.js';
 import { createPromptStore } from './spaces/prompt-store.js';
@@ -116,8 +121,13 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
     limits: createWriteLimiter(createWriteLog(db), config.rateLimits),
     tags: createTagStore(db),
   };
-  const threads = createThreadService(discussion);
-  const posts = createPostService(discussion);
+  // @mentions and notifications: posts render against the course's people and notify them in the post's transaction.
+  const people = createPeopleStore(db);
+  const notifications = createNotificationStore(db);
+  const withMentions = { ...discussion, mentions: createMentionHooks({ people, notifications, xapi: discussion.xapi }) };
+  const mentions = createMentionService({ spaces: discussion.spaces, people, notifications, reads: createReadStore(db), clock, anonymity: discussion.anonymity });
+  const threads = createThreadService(withMentions);
+  const posts = createPostService(withMentions);
   // Space settings and prep prompts (staff); answers go through `posts` (a reply to the prompt).
   const spaceSettings = createSpaceSettingsService({ spaces: discussion.spaces, clock });
   const prompts = createPromptService(discussion);
@@ -125,7 +135,7 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
   const search = createSearchService({ spaces: discussion.spaces, anonymity: discussion.anonymity, search: createSearchStore(db), clock, xapi: discussion.xapi, onRecordError: (err) => log.warn({ err }, 'searched statement not queued') });
   const curation = createCurationService({ ...discussion, flags: createFlagStore(db), ranking: createRankingStore(db) });
   const tags = createTagService(discussion);
-  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery, search, curation, tags };
+  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery, search, curation, tags, mentions };
 }
 
 export type Container = ReturnType<typeof createContainer>;

@@ -9,11 +9,15 @@ import type { PostLocation, PostService } from './post-service.js';
 import type { ThreadService } from './thread-service.js';
 import { RateLimitedError } from '../curation/rate-limits.js';
 import { rateLimitMessage } from '../curation/curation-router.js';
+import type { MentionService } from '../mentions/mention-service.js';
+import { postsIn } from './post-view.js';
 
 export interface DiscussionRouterDeps {
   threads: ThreadService;
   posts: PostService;
   session: RequestHandler;
+  /** Unread counts, "new" markers and the notifications bell (src/mentions); optional. */
+  mentions?: MentionService;
 }
 
 // Query strings are input too: anything malformed falls back to the default page.
@@ -73,7 +77,8 @@ export function discussionRouter(deps: DiscussionRouterDeps): Router {
     const launch = res.locals.launch!;
     const page = await deps.threads.list(launch, id(req.params.id), { sort: q.sort, page: q.page, tagId: q.tag ?? null });
     await deps.threads.recordView(launch, page.space);
-    res.render('spaces/space', { ...pageLocals(res, page.space), title: page.space.title, ...page });
+    const unread = deps.mentions ? await deps.mentions.spacePage(launch, page.space, page.threads.map((t) => t.id)) : null;
+    res.render('spaces/space', { ...pageLocals(res, page.space), title: page.space.title, ...page, unread, bell: unread?.bell ?? null });
   });
 
   r.get('/spaces/:id/threads/new', s, async (req, res) => {
@@ -102,8 +107,10 @@ export function discussionRouter(deps: DiscussionRouterDeps): Router {
   r.get('/threads/:id', s, async (req, res) => {
     const q = threadQuery.parse(req.query);
     const view = await deps.threads.view(res.locals.launch!, id(req.params.id), { page: q.page, focusId: q.focus ?? null, sort: q.sort });
+    const shown = [...postsIn(view.opening), ...(view.focus ? postsIn(view.focus.post) : [])];
+    const unread = deps.mentions ? await deps.mentions.threadPage(res.locals.launch!, view.thread.id, shown) : null;
     // A prompt (spaces/prompt-service.ts) has its own page: the prompt, the answer form, the answers.
-    res.render(view.prompt ? 'prompts/prompt' : 'discussion/thread', { ...pageLocals(res, view.space), title: view.thread.displayTitle ?? 'Hidden thread', ...view });
+    res.render(view.prompt ? 'prompts/prompt' : 'discussion/thread', { ...pageLocals(res, view.space), title: view.thread.displayTitle ?? 'Hidden thread', ...view, unread, bell: unread?.bell ?? null });
   });
 
   r.post('/threads/:id/replies', ...post, async (req, res) => {

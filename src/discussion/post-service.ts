@@ -12,6 +12,7 @@ import { DEFAULT_PAGE_SIZE, loadThread, loadVisiblePost, type DiscussionDeps } f
 import { assertCanPostNow, canSeePromptPost } from '../spaces/space-policy.js';
 import { applyAnonymity } from '../spaces/anonymity.js';
 import type { Db } from '../db/knex.js';
+import { both, renderBody } from '../mentions/mention-hooks.js';
 
 /**
  * Nesting stops here: a reply to a post this deep becomes its sibling. Keeps trees (and "show
@@ -114,12 +115,14 @@ export function createPostService(deps: DiscussionDeps) {
       const authorId = requireUser(v);
       const now = deps.clock.now();
       await deps.limits?.check('post', { userId: authorId, staff: v.staff }, now);
+      // Mentions resolve against this course's people; they, and the author of the post answered, are notified in the reply's transaction.
+      const body = await renderBody(deps.mentions, v.contextId, input.body);
       const post = await deps.posts.addReply(
         { threadId: thread.id, parent: { id: parent.id, depth: parent.depth, branchId: parent.branchId }, authorId },
-        { bodyMarkdown: input.body, bodyHtml: renderMarkdown(input.body), renderVersion: RENDER_VERSION },
+        { bodyMarkdown: body.bodyMarkdown, bodyHtml: body.bodyHtml, renderVersion: body.renderVersion },
         now,
         // A reply to a reply is still a reply in the thread: the thread is its parent activity.
-        recordIn(deps.xapi, launch, ({ postId }: { postId: string }) => ({
+        both(deps.mentions?.notifyIn(launch, { space, thread, repliedToAuthorId: parent.authorId, mentioned: body.mentioned }, now), recordIn(deps.xapi, launch, ({ postId }: { postId: string }) => ({
           kind: 'reply_posted',
           id: postId,
           at: now,
@@ -127,7 +130,7 @@ export function createPostService(deps: DiscussionDeps) {
           thread: threadRef(thread),
           post: { id: postId },
           text: input.body,
-        })),
+        }))),
       );
       return { post, location: await locate(post) };
     },
@@ -160,14 +163,17 @@ export function createPostService(deps: DiscussionDeps) {
       const editorId = requireUser(v);
       const title = post.depth === 0 && input.title !== null ? { previous: thread.title, next: input.title } : undefined;
       const now = deps.clock.now();
+      // People newly mentioned by the edit are notified; those already notified of this post are not again.
+      const body = await renderBody(deps.mentions, v.contextId, input.body);
+      const notify = deps.mentions?.notifyIn(launch, { space, thread, repliedToAuthorId: null, mentioned: body.mentioned }, now);
       const ok = await deps.posts.edit(
         post,
-        { bodyMarkdown: input.body, bodyHtml: renderMarkdown(input.body), renderVersion: RENDER_VERSION, title },
+        { bodyMarkdown: body.bodyMarkdown, bodyHtml: body.bodyHtml, renderVersion: body.renderVersion, title },
         editorId,
         now,
         // One statement per edit: its id derives from the revision the edit made. The opening post
         // is the thread's own text, so editing it edits the thread (as posting it posted the thread).
-        recordIn(deps.xapi, launch, ({ revisionId }: { revisionId: string }) => ({
+        both(notify && ((trx) => notify(trx, { postId: post.id })), recordIn(deps.xapi, launch, ({ revisionId }: { revisionId: string }) => ({
           kind: 'post_edited',
           id: revisionId,
           at: now,
@@ -175,7 +181,7 @@ export function createPostService(deps: DiscussionDeps) {
           thread: threadRef({ ...thread, title: title?.next ?? thread.title }),
           ...(post.depth > 0 ? { post: { id: post.id } } : {}),
           text: input.body,
-        })),
+        }))),
       );
       if (!ok) throw new AppError(409, 'edit_conflict', 'This post changed while you were editing it.', 'Open it again to see the latest version, then make your change.');
       return locate(post);
@@ -275,14 +281,14 @@ export function createPostService(deps: DiscussionDeps) {
         await deps.posts.setEndorsed(
           post.id,
           { at: now, by },
-          recordIn(deps.xapi, launch, () => ({
+          both(deps.mentions?.notifyAuthorIn(launch, post, 'endorsed', now), recordIn(deps.xapi, launch, () => ({
             kind: 'endorsed',
             id: JSON.stringify([post.id, now]),
             at: now,
             space: spaceRef(space),
             thread: threadRef(thread),
             ...(post.depth > 0 ? { post: { id: post.id } } : {}),
-          })),
+          }))),
         );
       } else {
         requireStaff(v);
@@ -305,14 +311,14 @@ export function createPostService(deps: DiscussionDeps) {
           thread.id,
           post.id,
           now,
-          recordIn(deps.xapi, launch, () => ({
+          both(deps.mentions?.notifyAuthorIn(launch, post, 'accepted', now), recordIn(deps.xapi, launch, () => ({
             kind: 'answer_accepted',
             id: JSON.stringify([thread.id, post.id, now]),
             at: now,
             space: spaceRef(space),
             thread: threadRef(thread),
             post: { id: post.id },
-          })),
+          }))),
         );
       } else {
         assertCanChooseAnswer(v, thread);

@@ -6,7 +6,6 @@ import type { Post, ReplySort, Thread, ThreadSort } from './discussion-model.js'
 import type { ThreadInput } from './discussion-input.js';
 import { recordIn, spaceRef, statementOf, viewActId, type DiscussionXapi } from './discussion-xapi.js';
 import { requireStaff, requireUser, viewerOf, type Viewer } from './discussion-policy.js';
-import { RENDER_VERSION, renderMarkdown } from './markdown.js';
 import type { PostStore } from './post-store.js';
 import { buildTree, postsIn, postView, VISIBLE_LEVELS, type PostView } from './post-view.js';
 import type { ThreadStore } from './thread-store.js';
@@ -16,6 +15,7 @@ import { assertCanPostNow, canPostNow, canSeePeerAnswers, canSeePromptPost, post
 import type { WriteLimiter } from '../curation/rate-limits.js';
 import type { Tag, TagStore } from '../curation/tag-store.js';
 import { recordTagsIn, tagsFor } from '../curation/tag-service.js';
+import { both, renderBody, type MentionHooks } from '../mentions/mention-hooks.js';
 
 export interface DiscussionDeps {
   spaces: Pick<SpaceStore, 'get'>;
@@ -34,6 +34,8 @@ export interface DiscussionDeps {
   limits?: WriteLimiter;
   /** Space tags (curation/tag-store.ts): chips, the ?tag= filter, tags picked on a new thread. */
   tags?: TagStore;
+  /** @mentions and notifications (src/mentions); without it posts render plain and notify nobody. */
+  mentions?: MentionHooks;
 }
 
 /** One viewer's view of a prompt thread: their answer, everyone's count, and whether peers' answers are withheld. */
@@ -226,19 +228,26 @@ export function createThreadService(deps: DiscussionDeps) {
         thread: { id: threadId, title: input.title, kind: input.kind },
         text: input.body,
       }));
+      // The opening post's mentions notify people in the thread's own transaction, once it has its ids.
+      const body = await renderBody(deps.mentions, v.contextId, input.body);
+      const notify = deps.mentions?.notifyIn(launch, { space, thread: { id: '', title: input.title, kind: input.kind }, repliedToAuthorId: null, mentioned: body.mentioned }, now);
       const { thread } = await deps.threads.create(
         { spaceId: space.id, authorId, title: input.title, kind: input.kind },
-        { bodyMarkdown: input.body, bodyHtml: renderMarkdown(input.body), renderVersion: RENDER_VERSION },
+        { bodyMarkdown: body.bodyMarkdown, bodyHtml: body.bodyHtml, renderVersion: body.renderVersion },
         now,
         // `posted` (or `asked`, for a question thread), with the opening text as the response;
-        // the tags picked go on in the same transaction, each with its `tagged` statement.
-        tags.length === 0
-          ? recordCreated
-          : async (trx, written) => {
-              await recordCreated?.(trx, written);
-              await deps.tags!.applyIn(trx, written.threadId, tags.map((t) => t.id), now);
-              await recordTagsIn(deps.xapi, launch, trx, now, space, { id: written.threadId, title: input.title, kind: input.kind }, tags);
-            },
+        // the tags picked go on in the same transaction, each with its `tagged` statement; the
+        // opening post's mentions notify people in it too.
+        both(
+          notify && ((trx, w: { threadId: string; openingId: string }) => notify(trx, { postId: w.openingId, threadId: w.threadId })),
+          tags.length === 0
+            ? recordCreated
+            : async (trx, written: { threadId: string; openingId: string }) => {
+                await recordCreated?.(trx, written);
+                await deps.tags!.applyIn(trx, written.threadId, tags.map((t) => t.id), now);
+                await recordTagsIn(deps.xapi, launch, trx, now, space, { id: written.threadId, title: input.title, kind: input.kind }, tags);
+              },
+        ),
       );
       return thread;
     },

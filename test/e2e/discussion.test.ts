@@ -529,6 +529,11 @@ describe('discussion spaces (e2e through the platform emulator)', function () {
       ['GET', () => `/spaces/${spaceId}?tag=${tagId}`],
       ['GET', () => `/threads/${threadId}/tags`],
       ['POST', () => `/threads/${threadId}/tags`, () => ({ tags: tagId })],
+      // Mentions and notifications (src/mentions).
+      ['GET', () => `/spaces/${spaceId}/people?q=a`],
+      ['GET', () => `/spaces/${spaceId}/notifications`],
+      ['POST', () => `/spaces/${spaceId}/notifications/read-all`],
+      ['POST', () => `/spaces/${spaceId}/notifications/${replyId}/read`],
     ];
 
     it('gets 404 for course A\'s space, thread and post ids on every route, and sees nothing', async () => {

@@ -318,6 +318,13 @@ describe('space settings, prep prompts, post-first, windows and mentors (e2e thr
       expect(found.body).to.contain(pseudonym!);
       expect(found.body).not.to.contain('Ann Learner');
       expect((await teacher.get(`/spaces/${spaceId}/search?q=${encodeURIComponent('Who am I')}`)).body).to.contain('Ann Learner');
+      // Notifications name the actor the same way: Ann mentions Ben in the anonymous thread.
+      expect((await ann.post(`/threads/${threadId}/replies`, { body: 'Over to you, @Ben Learner' })).status).to.equal(303);
+      const bell = await ben.get(`/spaces/${spaceId}/notifications`);
+      expect(bell.status).to.equal(200);
+      expect(bell.body).to.contain(pseudonym!);
+      expect(bell.body).not.to.contain('Ann Learner');
+
       // "Most useful" too (Ann's prompt answer was endorsed earlier).
       const useful = await ben.get(`/spaces/${spaceId}/useful`);
       expect(useful.body).to.contain('Ann secret answer');
