@@ -89,7 +89,8 @@ export function createLrsSender(o: LrsSenderOptions): LrsSender {
       res = await o.fetch(statementsUrl(t.endpoint), {
         method: 'POST',
         headers,
-        body: JSON.stringify(statements.map((s) => s.statement)),
+        // The outbox holds each statement as JSON text already: join, don't parse and re-serialise.
+        body: `[${statements.map((s) => s.json).join(',')}]`,
         signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), abort.signal]),
       });
       text = (await res.text()).slice(0, 1000);

@@ -13,6 +13,8 @@ export interface ClaimedStatement {
   statementId: string;
   lrsId: string;
   statement: XapiStatement;
+  /** The statement as stored (JSON text), to send without a parse and re-serialise round trip. */
+  json: string;
   /** Claims so far, this one included. */
   attempts: number;
 }
@@ -66,13 +68,20 @@ export function createOutboxStore(db: Db, opts: { clock: Clock; targets: string[
   if (opts.targets.length === 0) throw new Error('The outbox needs at least one target LRS.');
   const isPg = dbClient(db) === 'pg';
 
-  const toClaimed = (r: Row): ClaimedStatement => ({
-    id: r.id,
-    statementId: r.statement_id,
-    lrsId: r.lrs_id,
-    statement: JSON.parse(r.statement) as XapiStatement,
-    attempts: Number(r.attempts),
-  });
+  const toClaimed = (r: Row): ClaimedStatement => {
+    let parsed: XapiStatement | undefined;
+    return {
+      id: r.id,
+      statementId: r.statement_id,
+      lrsId: r.lrs_id,
+      json: r.statement,
+      // Parsed only when asked for: the HTTP sender posts the stored JSON text as it is.
+      get statement() {
+        return (parsed ??= JSON.parse(r.statement) as XapiStatement);
+      },
+      attempts: Number(r.attempts),
+    };
+  };
 
   /** What a row must satisfy to be claimed; repeated in the outer UPDATE so a claim never steals a live lease. */
   const claimable = (q: Knex.QueryBuilder, lrsId: string, now: number): Knex.QueryBuilder =>
@@ -103,30 +112,32 @@ export function createOutboxStore(db: Db, opts: { clock: Clock; targets: string[
     },
 
     async claim(lrsId, batchSize, workerId, now, leaseMs) {
-      const lease = { claimed_by: workerId, claim_expires_at: now + leaseMs };
+      // One statement on both databases: pick the oldest claimable ids of this target and lease them.
+      // The pick walks xapi_outbox_claim_idx (lrs_id, created_at, id WHERE delivered_at IS NULL) in
+      // order and stops after batchSize rows, so its cost does not grow with the backlog.
+      const pick = claimable(db(TABLE).select('id'), lrsId, now)
+        .orderBy([{ column: 'created_at' }, { column: 'id' }])
+        .limit(batchSize);
+      // PostgreSQL: concurrent senders (several processes) must never hold the same row, so the
+      // picked rows are locked and rows another transaction has locked are skipped. SQLite has one
+      // writer at a time, so its single UPDATE is atomic as it stands, and the claim conditions are
+      // checked again on the rows being updated, so a live lease is never stolen.
+      const lease = { claimed_by: workerId, claim_expires_at: now + leaseMs, attempts: db.raw('attempts + 1') };
+      const returning = ['id', 'statement_id', 'lrs_id', 'statement', 'created_at', 'attempts'];
       let rows: Row[];
       if (isPg) {
-        // Concurrent senders (several processes) must never hold the same row: lock the picked rows
-        // and skip rows another transaction has locked, then lease them before committing.
-        rows = await db.transaction(async (trx) => {
-          const picked = (await claimable(trx(TABLE).select('id'), lrsId, now)
-            .orderBy([{ column: 'created_at' }, { column: 'id' }])
-            .limit(batchSize)
-            .forUpdate()
-            .skipLocked()) as Array<{ id: string }>;
-          if (picked.length === 0) return [];
-          return (await trx(TABLE)
-            .whereIn('id', picked.map((p) => p.id))
-            .update({ ...lease, attempts: trx.raw('attempts + 1') })
-            .returning(['id', 'statement_id', 'lrs_id', 'statement', 'created_at', 'attempts'])) as Row[];
-        });
+        // A CTE that locks rows is evaluated exactly once (an IN (subquery … LIMIT n FOR UPDATE) may
+        // be re-run and lease more than n), and joining it by primary key keeps the planner from
+        // scanning the pending rows again. FOR UPDATE re-checks the conditions on the row it locks,
+        // and the lock is held until the UPDATE commits: no second check is needed.
+        rows = (await db(TABLE)
+          .with('picked', pick.forUpdate().skipLocked())
+          .updateFrom('picked')
+          .where(`${TABLE}.id`, db.ref('picked.id'))
+          .update(lease)
+          .returning(returning.map((c) => `${TABLE}.${c}`))) as Row[];
       } else {
-        // SQLite has one writer at a time, so a single UPDATE … WHERE id IN (SELECT … LIMIT n) is
-        // atomic; the claim conditions are checked again on the rows being updated.
-        const sub = claimable(db(TABLE).select('id'), lrsId, now).orderBy([{ column: 'created_at' }, { column: 'id' }]).limit(batchSize);
-        rows = (await claimable(db(TABLE).whereIn('id', sub), lrsId, now)
-          .update({ ...lease, attempts: db.raw('attempts + 1') })
-          .returning(['id', 'statement_id', 'lrs_id', 'statement', 'created_at', 'attempts'])) as Row[];
+        rows = (await claimable(db(TABLE).whereIn('id', pick), lrsId, now).update(lease).returning(returning)) as Row[];
       }
       return rows
         .sort((a, b) => Number(a.created_at) - Number(b.created_at) || (a.id < b.id ? -1 : 1))
