@@ -30,6 +30,8 @@ export interface LrsSenderOptions {
   backoff?: { baseMs: number; maxMs: number };
   /** Batches per target per tick, so a backlog drains quickly without starving other targets (default 20). */
   maxBatchesPerTick?: number;
+  /** Batches in flight per target at once (default 2). */
+  concurrency?: number;
   workerId?: string;
   /** [0, 1); injectable so tests can pin the jitter. */
   random?: () => number;
@@ -66,6 +68,7 @@ export function createLrsSender(o: LrsSenderOptions): LrsSender {
   const timeoutMs = o.timeoutMs ?? 20_000;
   const backoff = o.backoff ?? { baseMs: 1_000, maxMs: 10 * 60_000 };
   const maxBatches = o.maxBatchesPerTick ?? 20;
+  const concurrency = Math.max(1, o.concurrency ?? 2);
   const random = o.random ?? Math.random;
   const workerId = o.workerId ?? `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`;
   /** After a transient failure a target is left alone until its backoff ends: its other rows would fail too. */
@@ -128,17 +131,17 @@ export function createLrsSender(o: LrsSenderOptions): LrsSender {
     const ids = items.map((i) => i.id);
     switch (answer.kind) {
       case 'ok':
-        report.delivered += await o.outbox.ack(ids, o.clock.now());
+        add(report, 'delivered', await o.outbox.ack(ids, o.clock.now()));
         return null;
       case 'transient': {
         if (stopped) {
           // Shutting down: hand the rows straight back, no backoff.
-          report.retried += await o.outbox.retryLater(ids, o.clock.now(), answer.detail);
+          add(report, 'retried', await o.outbox.retryLater(ids, o.clock.now(), answer.detail));
           return answer;
         }
         const attempts = Math.max(...items.map((i) => i.attempts));
         const at = o.clock.now() + delayFor(attempts, answer.retryAfterMs);
-        report.retried += await o.outbox.retryLater(ids, at, answer.detail);
+        add(report, 'retried', await o.outbox.retryLater(ids, at, answer.detail));
         pausedUntil.set(t.id, at);
         o.log.warn({ lrs: t.id, host: safeHost(t.endpoint), statements: items.length, retryAt: new Date(at).toISOString(), error: answer.detail }, 'xAPI delivery failed; will retry');
         return answer;
@@ -150,10 +153,10 @@ export function createLrsSender(o: LrsSenderOptions): LrsSender {
           if (answer.kind === 'conflict') {
             // The LRS already has this id. Our ids are per act, so it is this act: counted once, done.
             o.log.warn({ lrs: t.id, statementId: only.statementId }, 'LRS already holds this statement id (409); treating it as delivered');
-            report.delivered += await o.outbox.ack(ids, o.clock.now());
+            add(report, 'delivered', await o.outbox.ack(ids, o.clock.now()));
           } else {
             o.log.error({ lrs: t.id, statementId: only.statementId, error: answer.detail }, 'LRS rejected a statement; dead-lettered');
-            report.dead += await o.outbox.deadLetter(only.id, answer.detail);
+            add(report, 'dead', await o.outbox.deadLetter(only.id, answer.detail));
           }
           return null;
         }
@@ -162,11 +165,11 @@ export function createLrsSender(o: LrsSenderOptions): LrsSender {
         const right = items.slice(mid);
         const failed = await deliver(t, left, report);
         if (failed) {
-          report.retried += await o.outbox.retryLater(
+          add(report, 'retried', await o.outbox.retryLater(
             right.map((i) => i.id),
             stopped ? o.clock.now() : (pausedUntil.get(t.id) ?? o.clock.now()),
             failed.detail,
-          );
+          ));
           return failed;
         }
         return deliver(t, right, report);
@@ -175,13 +178,21 @@ export function createLrsSender(o: LrsSenderOptions): LrsSender {
   }
 
   async function drain(t: LrsTarget, report: TickReport): Promise<void> {
-    if ((pausedUntil.get(t.id) ?? 0) > o.clock.now()) return;
-    for (let i = 0; i < maxBatches && !stopped; i++) {
-      const batch = await o.outbox.claim(t.id, batchSize, workerId, o.clock.now(), leaseMs);
-      if (batch.length === 0) return;
-      const failed = await deliver(t, batch, report);
-      if (failed || batch.length < batchSize) return;
-    }
+    let batches = 0;
+    let done = false;
+    // Each lane claims its own rows (claims never overlap), so up to `concurrency` POSTs are in
+    // flight per target: the round trips of one batch overlap the claim and ack of the next.
+    const lane = async (): Promise<void> => {
+      while (!done && !stopped && batches < maxBatches) {
+        if ((pausedUntil.get(t.id) ?? 0) > o.clock.now()) return;
+        batches++;
+        const batch = await o.outbox.claim(t.id, batchSize, workerId, o.clock.now(), leaseMs);
+        if (batch.length < batchSize) done = true;
+        if (batch.length === 0) return;
+        if (await deliver(t, batch, report)) done = true;
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, lane));
   }
 
   async function pass(): Promise<TickReport> {
@@ -230,6 +241,14 @@ export function createLrsSender(o: LrsSenderOptions): LrsSender {
     },
   };
   return sender;
+}
+
+/**
+ * Adds to a shared report. Lanes run concurrently: `report.n += await x` reads report.n before
+ * the await and would lose what other lanes added meanwhile.
+ */
+function add(report: TickReport, key: keyof TickReport, n: number): void {
+  report[key] += n;
 }
 
 /** xAPI 1.0.3 Communication §2.1: the Statement Resource is `statements` under the LRS endpoint. */
