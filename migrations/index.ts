@@ -13,6 +13,7 @@ import * as xapiOutbox from './20261127090000_xapi_outbox.js';
 import * as embeddedLrs from './20261128000100_embedded_lrs.js';
 import * as postReactions from './20261129000100_post_reactions.js';
 import * as xapiOutboxClaimIdx from './20261130500100_xapi_outbox_claim_order_idx.js';
+import * as lrsTargets from './20261130500200_lrs_targets.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -39,6 +40,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261128000100_embedded_lrs', embeddedLrs],
   ['20261129000100_post_reactions', postReactions],
   ['20261130500100_xapi_outbox_claim_order_idx', xapiOutboxClaimIdx],
+  ['20261130500200_lrs_targets', lrsTargets],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -23,7 +23,9 @@ import { createSpaceService } from './spaces/space-service.js';
 import { createSpaceStore } from './spaces/space-store.js';
 import { cachedSessionStore, createSessionStore } from './web/session-store.js';
 import { createLrsSender, type LrsTarget } from './xapi/lrs-sender.js';
-import { createOutboxStore, EMBEDDED_LRS_ID } from './xapi/outbox-store.js';
+import { createTargetRouting, PRIMARY_LRS_ID } from './xapi/lrs-routing.js';
+import { createLrsTargetStore } from './xapi/lrs-target-store.js';
+import { createOutboxStore } from './xapi/outbox-store.js';
 import { embeddedLrsCredentials } from './xapi/lrs/credentials.js';
 import { createEmbeddedDelivery } from './xapi/lrs/embedded-delivery.js';
 import { createEmbeddedLrsService } from './xapi/lrs/lrs-service.js';
@@ -47,13 +49,14 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
   const keys = new ToolKeys(createToolKeyStore(db), clock);
   const jwks = new PlatformJwks(clock, fetchImpl);
   const verifier = new IdTokenVerifier(jwks, clock);
-  // xAPI: statements go to the outbox in the act's transaction; the sender (started by server.ts)
-  // delivers them to the configured LRS. With none configured they wait for the embedded LRS.
-  const lrsTargets: LrsTarget[] = config.xapi.lrs
-    ? [{ id: 'primary', endpoint: config.xapi.lrs.endpoint, username: config.xapi.lrs.username, password: config.xapi.lrs.password }]
-    : [];
-  const outbox = createOutboxStore(db, { clock, targets: lrsTargets.length ? lrsTargets.map((t) => t.id) : [EMBEDDED_LRS_ID] });
-  const xapiSender = createLrsSender({ outbox, targets: lrsTargets, fetch: fetchImpl, clock, log, batchSize: config.xapi.batchSize });
+  // xAPI: statements go to the outbox in the act's transaction, one row per target LRS that applies
+  // to the act's platform (lrs-routing.ts); the sender (started by server.ts) delivers them. The
+  // default target is XAPI_LRS_ENDPOINT, or the embedded LRS when that is unset.
+  const primaryLrs: LrsTarget | null = config.xapi.lrs ? lrsTarget(PRIMARY_LRS_ID, config.xapi.lrs) : null;
+  const lrsTargets = createLrsTargetStore(db);
+  const lrsRouting = createTargetRouting({ store: lrsTargets, primary: primaryLrs, clock });
+  const outbox = createOutboxStore(db, { clock, targets: lrsRouting });
+  const xapiSender = createLrsSender({ outbox, targets: () => lrsRouting.senderTargets(), fetch: fetchImpl, clock, log, batchSize: config.xapi.batchSize });
   const statements = { publicUrl: config.publicUrl, actorNames: config.xapi.actorNames };
   // The embedded LRS at {PUBLIC_URL}/xapi/: where statements land when no external LRS is set.
   const embeddedLrs = createEmbeddedLrsService({ db, store: createLrsStatementStore(db), clock });
@@ -90,11 +93,18 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
     threads: createThreadStore(db),
     posts: createPostStore(db),
     clock,
-    xapi: { outbox, statements, enqueueAlone: (list: XapiStatement[]) => outbox.enqueue(db, list) },
+    xapi: { outbox, statements, enqueueAlone: (list: XapiStatement[], platformId: string | null) => outbox.enqueue(db, list, platformId) },
   };
   const threads = createThreadService(discussion);
   const posts = createPostService(discussion);
-  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, spaces, threads, posts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsCreds, embeddedDelivery };
+  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, spaces, threads, posts, outbox, lrsTargets, lrsRouting, xapiSender, statements, embeddedLrs, embeddedLrsCreds, embeddedDelivery };
 }
 
 export type Container = ReturnType<typeof createContainer>;
+
+/** The LRS from XAPI_LRS_ENDPOINT as a sender target; its password stays non-enumerable. */
+function lrsTarget(id: string, c: { endpoint: string; username: string | null; password: string | null }): LrsTarget {
+  const t = { id, endpoint: c.endpoint, username: c.username } as LrsTarget;
+  Object.defineProperty(t, 'password', { value: c.password, enumerable: false });
+  return t;
+}

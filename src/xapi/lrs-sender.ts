@@ -16,7 +16,8 @@ export interface LrsTarget {
 
 export interface LrsSenderOptions {
   outbox: OutboxStore;
-  targets: LrsTarget[];
+  /** The LRSs to deliver to, or a function asked before every pass (targets an admin adds while the server runs). */
+  targets: LrsTarget[] | (() => Promise<LrsTarget[]>);
   fetch: HttpFetch;
   clock: Clock;
   log: Logger;
@@ -197,7 +198,14 @@ export function createLrsSender(o: LrsSenderOptions): LrsSender {
 
   async function pass(): Promise<TickReport> {
     const report: TickReport = { delivered: 0, dead: 0, retried: 0 };
-    for (const t of o.targets) {
+    let targets: LrsTarget[];
+    try {
+      targets = typeof o.targets === 'function' ? await o.targets() : o.targets;
+    } catch (err) {
+      o.log.error({ err }, 'xAPI sender could not read its LRS targets');
+      return report;
+    }
+    for (const t of targets) {
       if (stopped) break;
       try {
         await drain(t, report);
@@ -221,7 +229,7 @@ export function createLrsSender(o: LrsSenderOptions): LrsSender {
     start(intervalMs) {
       stopped = false;
       abort = new AbortController();
-      if (timer || o.targets.length === 0) return;
+      if (timer || (Array.isArray(o.targets) && o.targets.length === 0)) return;
       timer = setInterval(() => {
         void sender.tick();
       }, intervalMs);

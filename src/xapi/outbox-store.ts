@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Clock } from '../clock.js';
 import { dbClient, type Db } from '../db/knex.js';
 import { newId } from '../ids.js';
+import type { TargetRouting } from './lrs-routing.js';
 import type { XapiStatement } from './statement.js';
 
 /** Target id of the LRS built into Threadline (it arrives later; until then its rows stay pending). */
@@ -25,13 +26,18 @@ export interface LrsStats {
   depth: number;
   /** Age of the oldest waiting statement, ms; null when nothing waits. */
   oldestPendingAgeMs: number | null;
+  /** Waiting statements that failed at least once (transient errors: being retried with backoff). */
+  retrying: number;
   dead: number;
   delivered: number;
 }
 
 export interface OutboxStore {
-  /** Queues statements for every target LRS, inside the caller's transaction (the act's own). */
-  enqueue(trx: Knex | Knex.Transaction, statements: XapiStatement[]): Promise<void>;
+  /**
+   * Queues statements for every target LRS that applies to `platformId` (see TargetRouting), inside
+   * the caller's transaction (the act's own): one row per statement per target.
+   */
+  enqueue(trx: Knex | Knex.Transaction, statements: XapiStatement[], platformId?: string | null): Promise<void>;
   /**
    * Leases up to `batchSize` deliverable statements for `lrsId` to `workerId` until now + leaseMs.
    * Rows whose lease expired (a sender died mid-batch) are deliverable again.
@@ -49,6 +55,19 @@ export interface OutboxStore {
    * statement treats the resend as a no-op (xAPI 1.0.3 Communication §2.1.3).
    */
   replay(since: number, until: number, opts?: { lrsId?: string; includeDead?: boolean }): Promise<number>;
+  /** Dead letters (statements an LRS rejected), oldest first. */
+  deadLetters(opts?: { lrsId?: string; limit?: number }): Promise<DeadLetter[]>;
+  /** Queues dead letters again (after the cause was fixed): the given outbox row ids, or every one (of one target). */
+  retryDead(which: { ids: string[] } | { all: true; lrsId?: string }): Promise<number>;
+}
+
+export interface DeadLetter {
+  id: string;
+  statementId: string;
+  lrsId: string;
+  createdAt: number;
+  attempts: number;
+  error: string | null;
 }
 
 interface Row {
@@ -64,8 +83,11 @@ const TABLE = 'xapi_outbox';
 /** Errors are kept for the admin, not as a log: cap them so a huge LRS answer can't bloat the table. */
 const MAX_ERROR = 2000;
 
-export function createOutboxStore(db: Db, opts: { clock: Clock; targets: string[] }): OutboxStore {
-  if (opts.targets.length === 0) throw new Error('The outbox needs at least one target LRS.');
+/** `targets`: a fixed list of target ids for every statement, or the routing that picks them per platform. */
+export function createOutboxStore(db: Db, opts: { clock: Clock; targets: string[] | TargetRouting }): OutboxStore {
+  const fixed = Array.isArray(opts.targets) ? opts.targets : null;
+  if (fixed?.length === 0) throw new Error('The outbox needs at least one target LRS.');
+  const routing: Pick<TargetRouting, 'forPlatform' | 'all'> = fixed ? { forPlatform: async () => fixed, all: async () => fixed } : (opts.targets as TargetRouting);
   const isPg = dbClient(db) === 'pg';
 
   const toClaimed = (r: Row): ClaimedStatement => {
@@ -92,11 +114,12 @@ export function createOutboxStore(db: Db, opts: { clock: Clock; targets: string[
       .where((w) => w.whereNull('claim_expires_at').orWhere('claim_expires_at', '<=', now));
 
   return {
-    async enqueue(trx, statements) {
+    async enqueue(trx, statements, platformId = null) {
       if (statements.length === 0) return;
       const now = opts.clock.now();
+      const targets = await routing.forPlatform(trx, platformId);
       const rows = statements.flatMap((s) =>
-        opts.targets.map((lrsId) => ({
+        targets.map((lrsId) => ({
           id: newId(),
           statement_id: s.id,
           lrs_id: lrsId,
@@ -171,13 +194,14 @@ export function createOutboxStore(db: Db, opts: { clock: Clock; targets: string[
         .select('lrs_id')
         .select(db.raw('sum(case when delivered_at is null and dead = ? then 1 else 0 end) as depth', [false]))
         .select(db.raw('min(case when delivered_at is null and dead = ? then created_at end) as oldest', [false]))
+        .select(db.raw('sum(case when delivered_at is null and dead = ? and last_error is not null then 1 else 0 end) as retrying', [false]))
         .select(db.raw('sum(case when dead = ? then 1 else 0 end) as dead_count', [true]))
         .select(db.raw('sum(case when delivered_at is not null then 1 else 0 end) as delivered'))
         .groupBy('lrs_id')
-        .orderBy('lrs_id')) as Array<{ lrs_id: string; depth: number | string | null; oldest: number | string | null; dead_count: number | string | null; delivered: number | string | null }>;
+        .orderBy('lrs_id')) as Array<{ lrs_id: string; depth: number | string | null; oldest: number | string | null; retrying: number | string | null; dead_count: number | string | null; delivered: number | string | null }>;
       const byId = new Map(rows.map((r) => [r.lrs_id, r]));
       // Every target is listed, even before its first statement, so a dashboard shows it at zero.
-      const ids = [...new Set([...opts.targets, ...byId.keys()])].sort();
+      const ids = [...new Set([...(await routing.all()), ...byId.keys()])].sort();
       return ids.map((lrsId) => {
         const r = byId.get(lrsId);
         const oldest = r?.oldest === null || r?.oldest === undefined ? null : Number(r.oldest);
@@ -185,6 +209,7 @@ export function createOutboxStore(db: Db, opts: { clock: Clock; targets: string[
           lrsId,
           depth: Number(r?.depth ?? 0),
           oldestPendingAgeMs: oldest === null ? null : Math.max(0, now - oldest),
+          retrying: Number(r?.retrying ?? 0),
           dead: Number(r?.dead_count ?? 0),
           delivered: Number(r?.delivered ?? 0),
         };
@@ -198,6 +223,24 @@ export function createOutboxStore(db: Db, opts: { clock: Clock; targets: string[
       if (o.includeDead) q.where((w) => w.whereNotNull('delivered_at').orWhere({ dead: true }));
       else q.whereNotNull('delivered_at');
       return q.update({ delivered_at: null, dead: false, available_at: now, attempts: 0, claimed_by: null, claim_expires_at: null, last_error: null });
+    },
+
+    async deadLetters(o = {}) {
+      const q = db(TABLE).select('id', 'statement_id', 'lrs_id', 'created_at', 'attempts', 'last_error').where({ dead: true }).orderBy([{ column: 'created_at' }, { column: 'id' }]);
+      if (o.lrsId) q.where({ lrs_id: o.lrsId });
+      if (o.limit) q.limit(o.limit);
+      const rows = (await q) as Array<{ id: string; statement_id: string; lrs_id: string; created_at: number | string; attempts: number | string; last_error: string | null }>;
+      return rows.map((r) => ({ id: r.id, statementId: r.statement_id, lrsId: r.lrs_id, createdAt: Number(r.created_at), attempts: Number(r.attempts), error: r.last_error }));
+    },
+
+    async retryDead(which) {
+      const q = db(TABLE).where({ dead: true }).whereNull('delivered_at');
+      if ('ids' in which) {
+        if (which.ids.length === 0) return 0;
+        q.whereIn('id', which.ids);
+      } else if (which.lrsId) q.where({ lrs_id: which.lrsId });
+      // The error stays until the next attempt replaces it, so the admin can still see why it died.
+      return q.update({ dead: false, available_at: opts.clock.now(), attempts: 0, claimed_by: null, claim_expires_at: null });
     },
   };
 }

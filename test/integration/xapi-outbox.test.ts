@@ -146,7 +146,7 @@ describe(`xAPI outbox and LRS sender (${testDbKind()})`, function () {
       expect(await outbox.ack([c1!.id, c2!.id], clock.now())).to.equal(2);
       expect(await outbox.retryLater([c3!.id], clock.now() + 10_000, 'HTTP 503')).to.equal(1);
       expect(await outbox.deadLetter(c4!.id, 'HTTP 400: bad verb')).to.equal(1);
-      expect(await outbox.stats(clock.now())).to.deep.equal([{ lrsId: 'primary', depth: 1, oldestPendingAgeMs: 5_000, dead: 1, delivered: 2 }]);
+      expect(await outbox.stats(clock.now())).to.deep.equal([{ lrsId: 'primary', depth: 1, oldestPendingAgeMs: 5_000, retrying: 1, dead: 1, delivered: 2 }]);
       // Not before its time.
       expect(await outbox.claim('primary', 10, 'A', clock.now() + 9_999, 60_000)).to.have.length(0);
       const again = await outbox.claim('primary', 10, 'A', clock.now() + 10_000, 60_000);
@@ -163,7 +163,7 @@ describe(`xAPI outbox and LRS sender (${testDbKind()})`, function () {
     });
 
     it('lists every target in stats, even an empty one', async () => {
-      expect(await store(systemClock, ['embedded']).stats(Date.now())).to.deep.equal([{ lrsId: 'embedded', depth: 0, oldestPendingAgeMs: null, dead: 0, delivered: 0 }]);
+      expect(await store(systemClock, ['embedded']).stats(Date.now())).to.deep.equal([{ lrsId: 'embedded', depth: 0, oldestPendingAgeMs: null, retrying: 0, dead: 0, delivered: 0 }]);
     });
   });
 
