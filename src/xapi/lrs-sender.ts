@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import type { Clock } from '../clock.js';
+import { createPeriodicWorker } from '../periodic-worker.js';
 import { USER_AGENT, safeHost, type HttpFetch } from '../http-client.js';
 import type { Logger } from '../log.js';
 import type { ClaimedStatement, OutboxStore } from './outbox-store.js';
@@ -75,9 +76,6 @@ export function createLrsSender(o: LrsSenderOptions): LrsSender {
   /** After a transient failure a target is left alone until its backoff ends: its other rows would fail too. */
   const pausedUntil = new Map<string, number>();
   let abort = new AbortController();
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<TickReport> | null = null;
 
   async function post(t: LrsTarget, statements: ClaimedStatement[]): Promise<Answer> {
     const headers: Record<string, string> = {
@@ -135,7 +133,7 @@ export function createLrsSender(o: LrsSenderOptions): LrsSender {
         add(report, 'delivered', await o.outbox.ack(ids, o.clock.now()));
         return null;
       case 'transient': {
-        if (stopped) {
+        if (worker.stopped) {
           // Shutting down: hand the rows straight back, no backoff.
           add(report, 'retried', await o.outbox.retryLater(ids, o.clock.now(), answer.detail));
           return answer;
@@ -168,7 +166,7 @@ export function createLrsSender(o: LrsSenderOptions): LrsSender {
         if (failed) {
           add(report, 'retried', await o.outbox.retryLater(
             right.map((i) => i.id),
-            stopped ? o.clock.now() : (pausedUntil.get(t.id) ?? o.clock.now()),
+            worker.stopped ? o.clock.now() : (pausedUntil.get(t.id) ?? o.clock.now()),
             failed.detail,
           ));
           return failed;
@@ -184,7 +182,7 @@ export function createLrsSender(o: LrsSenderOptions): LrsSender {
     // Each lane claims its own rows (claims never overlap), so up to `concurrency` POSTs are in
     // flight per target: the round trips of one batch overlap the claim and ack of the next.
     const lane = async (): Promise<void> => {
-      while (!done && !stopped && batches < maxBatches) {
+      while (!done && !worker.stopped && batches < maxBatches) {
         if ((pausedUntil.get(t.id) ?? 0) > o.clock.now()) return;
         batches++;
         const batch = await o.outbox.claim(t.id, batchSize, workerId, o.clock.now(), leaseMs);
@@ -206,7 +204,7 @@ export function createLrsSender(o: LrsSenderOptions): LrsSender {
       return report;
     }
     for (const t of targets) {
-      if (stopped) break;
+      if (worker.stopped) break;
       try {
         await drain(t, report);
       } catch (err) {
@@ -217,30 +215,25 @@ export function createLrsSender(o: LrsSenderOptions): LrsSender {
     return report;
   }
 
+  const worker = createPeriodicWorker({ job: pass, onError: (err) => o.log.error({ err }, 'xAPI sender pass failed') });
+
   const sender: LrsSender = {
     workerId,
     tick() {
-      if (stopped) return Promise.resolve({ delivered: 0, dead: 0, retried: 0 });
-      running ??= pass().finally(() => {
-        running = null;
-      });
-      return running;
+      if (worker.stopped) return Promise.resolve({ delivered: 0, dead: 0, retried: 0 });
+      return worker.run();
     },
     start(intervalMs) {
-      stopped = false;
-      abort = new AbortController();
-      if (timer || (Array.isArray(o.targets) && o.targets.length === 0)) return;
-      timer = setInterval(() => {
-        void sender.tick();
-      }, intervalMs);
-      timer.unref();
+      if (Array.isArray(o.targets) && o.targets.length === 0) return;
+      if (abort.signal.aborted) abort = new AbortController();
+      worker.start(intervalMs);
     },
     async stop() {
-      stopped = true;
-      if (timer) clearInterval(timer);
-      timer = undefined;
+      // Stopped first, so the batch in flight hands its rows straight back (no backoff) when the
+      // abort below ends its request; then wait for that batch before releasing what is left.
+      const ended = worker.stop();
       abort.abort();
-      if (running) await running.catch(() => undefined);
+      await ended;
       try {
         await o.outbox.release(workerId);
       } catch (err) {
