@@ -191,7 +191,10 @@ export function createLrsSender(o: LrsSenderOptions): LrsSender {
         if (await deliver(t, batch, report)) done = true;
       }
     };
-    await Promise.all(Array.from({ length: concurrency }, lane));
+    // allSettled: a lane that fails must not leave the others running after the pass has ended
+    // (stop() waits for the pass, then the database may close).
+    const failed = (await Promise.allSettled(Array.from({ length: concurrency }, lane))).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   async function pass(): Promise<TickReport> {
