@@ -47,7 +47,7 @@ const ITERATIONS = Number(values.iterations);
 const TARGET_DELIVERY = 2_000;
 const TARGET_INGEST = 5_000;
 
-const log = createLogger('silent');
+const log = createLogger((process.env.BENCH_LOG_LEVEL ?? 'silent') as 'silent');
 const PUBLIC_URL = 'https://tl.example.edu';
 const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const fmt = (n: number): string => n.toFixed(n >= 100 ? 0 : 1);

@@ -26,6 +26,8 @@ import * as roster from './20261130000710_roster.js';
 import * as lrsDocuments from './20261130400100_lrs_documents.js';
 import * as lrsAttachments from './20261130400200_lrs_attachments.js';
 import * as lrsVerbStoredIdx from './20261130400300_lrs_statements_verb_stored_idx.js';
+import * as xapiOutboxClaimIdx from './20261130500100_xapi_outbox_claim_order_idx.js';
+import * as lrsTargets from './20261130500200_lrs_targets.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -65,6 +67,8 @@ const migrations: Array<[string, Migration]> = [
   ['20261130400100_lrs_documents', lrsDocuments],
   ['20261130400200_lrs_attachments', lrsAttachments],
   ['20261130400300_lrs_statements_verb_stored_idx', lrsVerbStoredIdx],
+  ['20261130500100_xapi_outbox_claim_order_idx', xapiOutboxClaimIdx],
+  ['20261130500200_lrs_targets', lrsTargets],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -42,7 +42,9 @@ import { createPromptService } from './spaces/prompt-service.js';
 import { createSpaceSettingsService } from './spaces/space-settings.js';
 import { cachedSessionStore, createSessionStore } from './web/session-store.js';
 import { createLrsSender, type LrsTarget } from './xapi/lrs-sender.js';
-import { createOutboxStore, EMBEDDED_LRS_ID } from './xapi/outbox-store.js';
+import { createTargetRouting, PRIMARY_LRS_ID } from './xapi/lrs-routing.js';
+import { createLrsTargetStore } from './xapi/lrs-target-store.js';
+import { createOutboxStore } from './xapi/outbox-store.js';
 import { embeddedLrsCredentials } from './xapi/lrs/credentials.js';
 import { createEmbeddedDelivery } from './xapi/lrs/embedded-delivery.js';
 import { createLrsDocumentService } from './xapi/lrs/document-service.js';
@@ -68,13 +70,14 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
   const keys = new ToolKeys(createToolKeyStore(db), clock);
   const jwks = new PlatformJwks(clock, fetchImpl);
   const verifier = new IdTokenVerifier(jwks, clock);
-  // xAPI: statements go to the outbox in the act's transaction; the sender (started by server.ts)
-  // delivers them to the configured LRS. With none configured they wait for the embedded LRS.
-  const lrsTargets: LrsTarget[] = config.xapi.lrs
-    ? [{ id: 'primary', endpoint: config.xapi.lrs.endpoint, username: config.xapi.lrs.username, password: config.xapi.lrs.password }]
-    : [];
-  const outbox = createOutboxStore(db, { clock, targets: lrsTargets.length ? lrsTargets.map((t) => t.id) : [EMBEDDED_LRS_ID] });
-  const xapiSender = createLrsSender({ outbox, targets: lrsTargets, fetch: fetchImpl, clock, log, batchSize: config.xapi.batchSize });
+  // xAPI: statements go to the outbox in the act's transaction, one row per target LRS that applies
+  // to the act's platform (lrs-routing.ts); the sender (started by server.ts) delivers them. The
+  // default target is XAPI_LRS_ENDPOINT, or the embedded LRS when that is unset.
+  const primaryLrs: LrsTarget | null = config.xapi.lrs ? lrsTarget(PRIMARY_LRS_ID, config.xapi.lrs) : null;
+  const lrsTargets = createLrsTargetStore(db);
+  const lrsRouting = createTargetRouting({ store: lrsTargets, primary: primaryLrs, clock });
+  const outbox = createOutboxStore(db, { clock, targets: lrsRouting });
+  const xapiSender = createLrsSender({ outbox, targets: () => lrsRouting.senderTargets(), fetch: fetchImpl, clock, log, batchSize: config.xapi.batchSize });
   const statements = { publicUrl: config.publicUrl, actorNames: config.xapi.actorNames };
   // The embedded LRS at {PUBLIC_URL}/xapi/: where statements land when no external LRS is set.
   const embeddedLrs = createEmbeddedLrsService({ db, store: createLrsStatementStore(db), clock });
@@ -116,7 +119,7 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
     prompts: createPromptStore(db),
     anonymity: createAnonymityStore(db),
     clock,
-    xapi: { outbox, statements, enqueueAlone: (list: XapiStatement[]) => outbox.enqueue(db, list) },
+    xapi: { outbox, statements, enqueueAlone: (list: XapiStatement[], platformId: string | null) => outbox.enqueue(db, list, platformId) },
     // Per-user write limits, counted from the rows themselves (curation/rate-limits.ts).
     limits: createWriteLimiter(createWriteLog(db), config.rateLimits),
     tags: createTagStore(db),
@@ -135,7 +138,14 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
   const search = createSearchService({ spaces: discussion.spaces, anonymity: discussion.anonymity, search: createSearchStore(db), clock, xapi: discussion.xapi, onRecordError: (err) => log.warn({ err }, 'searched statement not queued') });
   const curation = createCurationService({ ...discussion, flags: createFlagStore(db), ranking: createRankingStore(db) });
   const tags = createTagService(discussion);
-  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery, search, curation, tags, mentions };
+  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery, search, curation, tags, mentions, lrsTargets, lrsRouting };
 }
 
 export type Container = ReturnType<typeof createContainer>;
+
+/** The LRS from XAPI_LRS_ENDPOINT as a sender target; its password stays non-enumerable. */
+function lrsTarget(id: string, c: { endpoint: string; username: string | null; password: string | null }): LrsTarget {
+  const t = { id, endpoint: c.endpoint, username: c.username } as LrsTarget;
+  Object.defineProperty(t, 'password', { value: c.password, enumerable: false });
+  return t;
+}

@@ -33,7 +33,7 @@ export async function recordTagsIn(
   // One act per (thread, tag, time): re-applying a tag removed earlier is a new act.
   const list = applied.map((tag) => statementOf(x, launch, { kind: 'tag_applied', id: JSON.stringify([thread.id, tag.id, at]), at, space: spaceRef(space), thread: threadRef(thread), tag: { id: tag.id, label: tag.label } }));
   const statements = list.filter((s) => s !== null);
-  if (statements.length) await x.outbox.enqueue(trx, statements);
+  if (statements.length) await x.outbox.enqueue(trx, statements, launch.platform.id);
 }
 
 export interface TagServiceDeps {

@@ -17,7 +17,7 @@ export interface DiscussionXapi {
   outbox: Pick<OutboxStore, 'enqueue'>;
   statements: StatementBuilderOptions;
   /** Queues the statements of an act that writes nothing else (a view): its statement is the whole act. */
-  enqueueAlone(statements: XapiStatement[]): Promise<void>;
+  enqueueAlone(statements: XapiStatement[], platformId: string | null): Promise<void>;
 }
 
 export const spaceRef = (s: Pick<Space, 'id' | 'title' | 'kind' | 'eventAt'>): SpaceRef => ({ id: s.id, title: s.title, kind: s.kind, eventAt: s.eventAt });
@@ -39,7 +39,8 @@ export function recordIn<W>(x: DiscussionXapi | undefined, launch: LaunchContext
   if (!x || !launch.user) return undefined;
   return async (trx: Db, written: W) => {
     const s = statementOf(x, launch, act(written));
-    if (s) await x.outbox.enqueue(trx, [s]);
+    // The platform picks the LRSs (a platform may have its own: see xapi/lrs-routing.ts).
+    if (s) await x.outbox.enqueue(trx, [s], launch.platform.id);
   };
 }
 

@@ -262,7 +262,7 @@ export function createThreadService(deps: DiscussionDeps) {
       const now = deps.clock.now();
       const s = statementOf(deps.xapi, launch, { kind: 'space_viewed', id: viewActId(space.id, launch.user.id, now), at: now, space: spaceRef(space) });
       // A view writes nothing but its statement, so the statement is the whole act.
-      if (s) await deps.xapi.enqueueAlone([s]);
+      if (s) await deps.xapi.enqueueAlone([s], launch.platform.id);
     },
 
     /**

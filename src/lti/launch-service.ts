@@ -98,7 +98,7 @@ export function createLaunchService(deps: LaunchServiceDeps) {
             if (!l.user || !l.context || !l.resourceLink || l.messageType !== 'LtiResourceLinkRequest') return;
             // The login state is single-use, so it identifies this launch: its statement id is stable.
             const statement = buildStatement({ kind: 'launched', id: state.state, at: now }, { ...l, user: l.user }, xapi.statements);
-            await xapi.outbox.enqueue(trx, [statement]);
+            await xapi.outbox.enqueue(trx, [statement], platform.id);
           }),
       );
       const launch = toLaunchContext(platform, deployment, claims, rows, now);

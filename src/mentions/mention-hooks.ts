@@ -71,7 +71,7 @@ export function createMentionHooks(deps: { people: PeopleStore; notifications: P
           });
           return s ? [s] : [];
         });
-        if (statements.length && deps.xapi) await deps.xapi.outbox.enqueue(trx, statements);
+        if (statements.length && deps.xapi) await deps.xapi.outbox.enqueue(trx, statements, launch.platform.id);
       };
     },
 

@@ -70,7 +70,7 @@ export function createSearchService(deps: SearchDeps) {
     if (!deps.xapi || !launch.user) return;
     const now = deps.clock.now();
     const s = statementOf(deps.xapi, launch, { kind: 'searched', id: searchActId(space.id, scope, launch.user.id, query, now), at: now, space: spaceRef(space), query });
-    if (s) deps.xapi.enqueueAlone([s]).catch((e: unknown) => deps.onRecordError?.(e));
+    if (s) deps.xapi.enqueueAlone([s], launch.platform.id).catch((e: unknown) => deps.onRecordError?.(e));
   }
 
   return {

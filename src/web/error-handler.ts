@@ -1,10 +1,14 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../log.js';
+import { isTransientDbError } from './db-errors.js';
 import { AppError } from './errors.js';
 
 function wantsJson(req: Request): boolean {
   return req.path.startsWith('/api/') || req.path.startsWith('/xapi/') || (req.accepts(['html', 'json']) === 'json');
 }
+
+/** What a 503 for a busy database tells clients to wait, in seconds. */
+export const DB_BUSY_RETRY_AFTER_SECONDS = 2;
 
 /** The one place errors become responses: a page inside the iframe, or JSON for the API. */
 export function errorHandler(log: Logger) {
@@ -14,7 +18,15 @@ export function errorHandler(log: Logger) {
     if (err instanceof AppError) appErr = err;
     else if (e?.type === 'entity.too.large') appErr = new AppError(413, 'payload_too_large', 'What you sent is too large.', 'Shorten it and try again.');
     else if (e?.type === 'entity.parse.failed' || e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') appErr = new AppError(400, 'malformed_body', 'The request body could not be read.');
-    else {
+    else if (isTransientDbError(err)) {
+      // The database is busy (SQLite's write lock held past busy_timeout, a PostgreSQL serialization
+      // failure or deadlock, a lost connection): the request itself was fine, so say "try again"
+      // (RFC 9110 §15.6.4 503, with Retry-After §10.2.3) rather than "something broke".
+      // Code and name only: knex puts the SQL (with its values) in the message.
+      log.warn({ reqId: res.locals.requestId, path: req.path, code: (err as { code?: unknown }).code, name: (err as { name?: unknown }).name }, 'database busy; answered 503');
+      appErr = new AppError(503, 'database_busy', 'Threadline is busy right now and could not save or load this.', 'Nothing was lost. Try again in a few seconds.');
+      if (!res.headersSent) res.set('Retry-After', String(DB_BUSY_RETRY_AFTER_SECONDS));
+    } else {
       log.error({ err, reqId: res.locals.requestId, path: req.path }, 'unhandled error');
       appErr = new AppError(500, 'internal_error', 'Something went wrong on our side.', `Try again in a moment. If it keeps happening, give your administrator this reference: ${res.locals.requestId ?? ''}`);
     }

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import type { Clock } from '../clock.js';
+import { createPeriodicWorker } from '../periodic-worker.js';
 import { USER_AGENT, safeHost, type HttpFetch } from '../http-client.js';
 import type { Logger } from '../log.js';
 import type { ClaimedStatement, OutboxStore } from './outbox-store.js';
@@ -16,7 +17,8 @@ export interface LrsTarget {
 
 export interface LrsSenderOptions {
   outbox: OutboxStore;
-  targets: LrsTarget[];
+  /** The LRSs to deliver to, or a function asked before every pass (targets an admin adds while the server runs). */
+  targets: LrsTarget[] | (() => Promise<LrsTarget[]>);
   fetch: HttpFetch;
   clock: Clock;
   log: Logger;
@@ -30,6 +32,8 @@ export interface LrsSenderOptions {
   backoff?: { baseMs: number; maxMs: number };
   /** Batches per target per tick, so a backlog drains quickly without starving other targets (default 20). */
   maxBatchesPerTick?: number;
+  /** Batches in flight per target at once (default 2). */
+  concurrency?: number;
   workerId?: string;
   /** [0, 1); injectable so tests can pin the jitter. */
   random?: () => number;
@@ -66,14 +70,12 @@ export function createLrsSender(o: LrsSenderOptions): LrsSender {
   const timeoutMs = o.timeoutMs ?? 20_000;
   const backoff = o.backoff ?? { baseMs: 1_000, maxMs: 10 * 60_000 };
   const maxBatches = o.maxBatchesPerTick ?? 20;
+  const concurrency = Math.max(1, o.concurrency ?? 2);
   const random = o.random ?? Math.random;
   const workerId = o.workerId ?? `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`;
   /** After a transient failure a target is left alone until its backoff ends: its other rows would fail too. */
   const pausedUntil = new Map<string, number>();
   let abort = new AbortController();
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<TickReport> | null = null;
 
   async function post(t: LrsTarget, statements: ClaimedStatement[]): Promise<Answer> {
     const headers: Record<string, string> = {
@@ -89,7 +91,8 @@ export function createLrsSender(o: LrsSenderOptions): LrsSender {
       res = await o.fetch(statementsUrl(t.endpoint), {
         method: 'POST',
         headers,
-        body: JSON.stringify(statements.map((s) => s.statement)),
+        // The outbox holds each statement as JSON text already: join, don't parse and re-serialise.
+        body: `[${statements.map((s) => s.json).join(',')}]`,
         signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), abort.signal]),
       });
       text = (await res.text()).slice(0, 1000);
@@ -127,17 +130,17 @@ export function createLrsSender(o: LrsSenderOptions): LrsSender {
     const ids = items.map((i) => i.id);
     switch (answer.kind) {
       case 'ok':
-        report.delivered += await o.outbox.ack(ids, o.clock.now());
+        add(report, 'delivered', await o.outbox.ack(ids, o.clock.now()));
         return null;
       case 'transient': {
-        if (stopped) {
+        if (worker.stopped) {
           // Shutting down: hand the rows straight back, no backoff.
-          report.retried += await o.outbox.retryLater(ids, o.clock.now(), answer.detail);
+          add(report, 'retried', await o.outbox.retryLater(ids, o.clock.now(), answer.detail));
           return answer;
         }
         const attempts = Math.max(...items.map((i) => i.attempts));
         const at = o.clock.now() + delayFor(attempts, answer.retryAfterMs);
-        report.retried += await o.outbox.retryLater(ids, at, answer.detail);
+        add(report, 'retried', await o.outbox.retryLater(ids, at, answer.detail));
         pausedUntil.set(t.id, at);
         o.log.warn({ lrs: t.id, host: safeHost(t.endpoint), statements: items.length, retryAt: new Date(at).toISOString(), error: answer.detail }, 'xAPI delivery failed; will retry');
         return answer;
@@ -149,10 +152,10 @@ export function createLrsSender(o: LrsSenderOptions): LrsSender {
           if (answer.kind === 'conflict') {
             // The LRS already has this id. Our ids are per act, so it is this act: counted once, done.
             o.log.warn({ lrs: t.id, statementId: only.statementId }, 'LRS already holds this statement id (409); treating it as delivered');
-            report.delivered += await o.outbox.ack(ids, o.clock.now());
+            add(report, 'delivered', await o.outbox.ack(ids, o.clock.now()));
           } else {
             o.log.error({ lrs: t.id, statementId: only.statementId, error: answer.detail }, 'LRS rejected a statement; dead-lettered');
-            report.dead += await o.outbox.deadLetter(only.id, answer.detail);
+            add(report, 'dead', await o.outbox.deadLetter(only.id, answer.detail));
           }
           return null;
         }
@@ -161,11 +164,11 @@ export function createLrsSender(o: LrsSenderOptions): LrsSender {
         const right = items.slice(mid);
         const failed = await deliver(t, left, report);
         if (failed) {
-          report.retried += await o.outbox.retryLater(
+          add(report, 'retried', await o.outbox.retryLater(
             right.map((i) => i.id),
-            stopped ? o.clock.now() : (pausedUntil.get(t.id) ?? o.clock.now()),
+            worker.stopped ? o.clock.now() : (pausedUntil.get(t.id) ?? o.clock.now()),
             failed.detail,
-          );
+          ));
           return failed;
         }
         return deliver(t, right, report);
@@ -174,19 +177,37 @@ export function createLrsSender(o: LrsSenderOptions): LrsSender {
   }
 
   async function drain(t: LrsTarget, report: TickReport): Promise<void> {
-    if ((pausedUntil.get(t.id) ?? 0) > o.clock.now()) return;
-    for (let i = 0; i < maxBatches && !stopped; i++) {
-      const batch = await o.outbox.claim(t.id, batchSize, workerId, o.clock.now(), leaseMs);
-      if (batch.length === 0) return;
-      const failed = await deliver(t, batch, report);
-      if (failed || batch.length < batchSize) return;
-    }
+    let batches = 0;
+    let done = false;
+    // Each lane claims its own rows (claims never overlap), so up to `concurrency` POSTs are in
+    // flight per target: the round trips of one batch overlap the claim and ack of the next.
+    const lane = async (): Promise<void> => {
+      while (!done && !worker.stopped && batches < maxBatches) {
+        if ((pausedUntil.get(t.id) ?? 0) > o.clock.now()) return;
+        batches++;
+        const batch = await o.outbox.claim(t.id, batchSize, workerId, o.clock.now(), leaseMs);
+        if (batch.length < batchSize) done = true;
+        if (batch.length === 0) return;
+        if (await deliver(t, batch, report)) done = true;
+      }
+    };
+    // allSettled: a lane that fails must not leave the others running after the pass has ended
+    // (stop() waits for the pass, then the database may close).
+    const failed = (await Promise.allSettled(Array.from({ length: concurrency }, lane))).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   async function pass(): Promise<TickReport> {
     const report: TickReport = { delivered: 0, dead: 0, retried: 0 };
-    for (const t of o.targets) {
-      if (stopped) break;
+    let targets: LrsTarget[];
+    try {
+      targets = typeof o.targets === 'function' ? await o.targets() : o.targets;
+    } catch (err) {
+      o.log.error({ err }, 'xAPI sender could not read its LRS targets');
+      return report;
+    }
+    for (const t of targets) {
+      if (worker.stopped) break;
       try {
         await drain(t, report);
       } catch (err) {
@@ -197,30 +218,25 @@ export function createLrsSender(o: LrsSenderOptions): LrsSender {
     return report;
   }
 
+  const worker = createPeriodicWorker({ job: pass, onError: (err) => o.log.error({ err }, 'xAPI sender pass failed') });
+
   const sender: LrsSender = {
     workerId,
     tick() {
-      if (stopped) return Promise.resolve({ delivered: 0, dead: 0, retried: 0 });
-      running ??= pass().finally(() => {
-        running = null;
-      });
-      return running;
+      if (worker.stopped) return Promise.resolve({ delivered: 0, dead: 0, retried: 0 });
+      return worker.run();
     },
     start(intervalMs) {
-      stopped = false;
-      abort = new AbortController();
-      if (timer || o.targets.length === 0) return;
-      timer = setInterval(() => {
-        void sender.tick();
-      }, intervalMs);
-      timer.unref();
+      if (Array.isArray(o.targets) && o.targets.length === 0) return;
+      if (abort.signal.aborted) abort = new AbortController();
+      worker.start(intervalMs);
     },
     async stop() {
-      stopped = true;
-      if (timer) clearInterval(timer);
-      timer = undefined;
+      // Stopped first, so the batch in flight hands its rows straight back (no backoff) when the
+      // abort below ends its request; then wait for that batch before releasing what is left.
+      const ended = worker.stop();
       abort.abort();
-      if (running) await running.catch(() => undefined);
+      await ended;
       try {
         await o.outbox.release(workerId);
       } catch (err) {
@@ -229,6 +245,14 @@ export function createLrsSender(o: LrsSenderOptions): LrsSender {
     },
   };
   return sender;
+}
+
+/**
+ * Adds to a shared report. Lanes run concurrently: `report.n += await x` reads report.n before
+ * the await and would lose what other lanes added meanwhile.
+ */
+function add(report: TickReport, key: keyof TickReport, n: number): void {
+  report[key] += n;
 }
 
 /** xAPI 1.0.3 Communication §2.1: the Statement Resource is `statements` under the LRS endpoint. */

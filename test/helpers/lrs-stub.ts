@@ -58,6 +58,9 @@ export class LrsStub {
   readonly acceptedCount = new Map<string, number>();
   /** Statement ids that were in two requests being handled at the same time. */
   readonly concurrentDuplicates: string[] = [];
+  /** The most statements requests this stub was handling at one time. */
+  maxInFlight = 0;
+  private inFlightRequests = 0;
   private readonly byId = new Map<string, { statement: StubStatement; canonical: string }>();
   private readonly inFlight = new Map<string, number>();
   private failNextCount = 0;
@@ -107,6 +110,8 @@ export class LrsStub {
     const record = (status: number): void => {
       this.requests.push({ method: req.method, status, ids, at: Date.now() });
     };
+    this.inFlightRequests++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlightRequests);
     for (const id of ids) {
       const n = this.inFlight.get(id) ?? 0;
       if (n > 0) this.concurrentDuplicates.push(id);
@@ -133,6 +138,7 @@ export class LrsStub {
       else if (result.status === 204) res.status(204).end();
       else res.status(result.status).json({ error: result.message });
     } finally {
+      this.inFlightRequests--;
       for (const id of ids) this.inFlight.set(id, (this.inFlight.get(id) ?? 1) - 1);
     }
   }

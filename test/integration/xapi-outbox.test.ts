@@ -63,6 +63,8 @@ describe(`xAPI outbox and LRS sender (${testDbKind()})`, function () {
       clock: systemClock,
       log,
       batchSize: 50,
+      // One batch at a time, so request order and counts are deterministic; lanes have their own test.
+      concurrency: 1,
       leaseMs: 5_000,
       backoff: { baseMs: 10, maxMs: 80 },
       ...o,
@@ -144,7 +146,7 @@ describe(`xAPI outbox and LRS sender (${testDbKind()})`, function () {
       expect(await outbox.ack([c1!.id, c2!.id], clock.now())).to.equal(2);
       expect(await outbox.retryLater([c3!.id], clock.now() + 10_000, 'HTTP 503')).to.equal(1);
       expect(await outbox.deadLetter(c4!.id, 'HTTP 400: bad verb')).to.equal(1);
-      expect(await outbox.stats(clock.now())).to.deep.equal([{ lrsId: 'primary', depth: 1, oldestPendingAgeMs: 5_000, dead: 1, delivered: 2 }]);
+      expect(await outbox.stats(clock.now())).to.deep.equal([{ lrsId: 'primary', depth: 1, oldestPendingAgeMs: 5_000, retrying: 1, dead: 1, delivered: 2 }]);
       // Not before its time.
       expect(await outbox.claim('primary', 10, 'A', clock.now() + 9_999, 60_000)).to.have.length(0);
       const again = await outbox.claim('primary', 10, 'A', clock.now() + 10_000, 60_000);
@@ -161,7 +163,7 @@ describe(`xAPI outbox and LRS sender (${testDbKind()})`, function () {
     });
 
     it('lists every target in stats, even an empty one', async () => {
-      expect(await store(systemClock, ['embedded']).stats(Date.now())).to.deep.equal([{ lrsId: 'embedded', depth: 0, oldestPendingAgeMs: null, dead: 0, delivered: 0 }]);
+      expect(await store(systemClock, ['embedded']).stats(Date.now())).to.deep.equal([{ lrsId: 'embedded', depth: 0, oldestPendingAgeMs: null, retrying: 0, dead: 0, delivered: 0 }]);
     });
   });
 
@@ -180,6 +182,20 @@ describe(`xAPI outbox and LRS sender (${testDbKind()})`, function () {
       expectExactlyOnce(list);
       expect(stub.get(list[0]!.id)).to.deep.equal(JSON.parse(JSON.stringify(list[0])));
       expect((await outbox.stats(Date.now()))[0]).to.include({ depth: 0, delivered: 120 });
+    });
+
+    it('keeps several batches in flight per target (concurrency), each statement still once', async () => {
+      await stub.close();
+      stub = await LrsStub.start({ ...AUTH, delayMs: 100 });
+      const outbox = store();
+      const list = statements(100);
+      await enqueue(outbox, list);
+      const report = await sender(outbox, { batchSize: 10, concurrency: 3 }).tick();
+      expect(report).to.deep.equal({ delivered: 100, dead: 0, retried: 0 });
+      expect(stub.maxInFlight).to.equal(3);
+      expect(stub.concurrentDuplicates).to.deep.equal([]);
+      expectExactlyOnce(list);
+      expect([...stub.acceptedCount.values()].every((n) => n === 1)).to.equal(true);
     });
 
     it('retries through an outage (503 for a while) and delivers every statement exactly once', async () => {

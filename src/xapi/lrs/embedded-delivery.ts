@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import type { Clock } from '../../clock.js';
 import type { Logger } from '../../log.js';
+import { createPeriodicWorker } from '../../periodic-worker.js';
 import { EMBEDDED_LRS_ID, type ClaimedStatement, type OutboxStore } from '../outbox-store.js';
 import { LrsError } from './lrs-errors.js';
 import type { EmbeddedLrsService } from './lrs-service.js';
@@ -32,9 +33,6 @@ export function createEmbeddedDelivery(o: {
   const leaseMs = o.leaseMs ?? 60_000;
   const maxBatches = o.maxBatchesPerTick ?? 20;
   const workerId = `${os.hostname()}:${process.pid}:embedded:${crypto.randomBytes(4).toString('hex')}`;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<{ delivered: number; dead: number; retried: number }> | null = null;
-  let stopped = false;
 
   async function one(c: ClaimedStatement, report: { delivered: number; dead: number; retried: number }): Promise<void> {
     try {
@@ -59,7 +57,7 @@ export function createEmbeddedDelivery(o: {
 
   async function pass() {
     const report = { delivered: 0, dead: 0, retried: 0 };
-    for (let i = 0; i < maxBatches && !stopped; i++) {
+    for (let i = 0; i < maxBatches && !worker.stopped; i++) {
       const batch = await o.outbox.claim(EMBEDDED_LRS_ID, batchSize, workerId, o.clock.now(), leaseMs);
       if (batch.length === 0) break;
       try {
@@ -75,26 +73,13 @@ export function createEmbeddedDelivery(o: {
     return report;
   }
 
+  const worker = createPeriodicWorker({ job: pass, onError: (err) => o.log.warn({ err }, 'embedded LRS delivery pass failed') });
+
   const d: EmbeddedDelivery = {
-    tick() {
-      running ??= pass().finally(() => {
-        running = null;
-      });
-      return running;
-    },
-    start(intervalMs) {
-      stopped = false;
-      if (timer) return;
-      timer = setInterval(() => {
-        d.tick().catch((err: unknown) => o.log.warn({ err }, 'embedded LRS delivery pass failed'));
-      }, intervalMs);
-      timer.unref();
-    },
+    tick: () => worker.run(),
+    start: (intervalMs) => worker.start(intervalMs),
     async stop() {
-      stopped = true;
-      if (timer) clearInterval(timer);
-      timer = undefined;
-      if (running) await running.catch(() => undefined);
+      await worker.stop();
       await o.outbox.release(workerId).catch(() => undefined);
     },
   };
