@@ -12,6 +12,7 @@ import * as postRevisions from './20261127000300_post_revisions.js';
 import * as xapiOutbox from './20261127090000_xapi_outbox.js';
 import * as embeddedLrs from './20261128000100_embedded_lrs.js';
 import * as postReactions from './20261129000100_post_reactions.js';
+import * as discussionOrderIndexes from './20261130000610_discussion_order_indexes.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -37,6 +38,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261127090000_xapi_outbox', xapiOutbox],
   ['20261128000100_embedded_lrs', embeddedLrs],
   ['20261129000100_post_reactions', postReactions],
+  ['20261130000610_discussion_order_indexes', discussionOrderIndexes],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
