@@ -160,25 +160,40 @@ export function createThreadStore(db: Db): ThreadStore {
     async list(contextId, spaceId, { sort, limit, offset }) {
       // "Most helpful" ties fall back to the most active, so equal counts still read sensibly.
       const order = sort === 'newest' ? 't.created_at' : sort === 'helpful' ? 't.reaction_count' : 't.last_activity_at';
-      const rows = await scoped(contextId)
+      const orderBy = [
+        { column: 't.pinned', order: 'desc' },
+        { column: order, order: 'desc' },
+        ...(sort === 'helpful' ? [{ column: 't.last_activity_at', order: 'desc' as const }] : []),
+        { column: 't.id', order: 'desc' },
+      ] as const;
+      // Deferred join: the offset is walked in the space's index (ids only); only the page's
+      // threads are joined to their author and opening post. Joining every skipped thread made
+      // the last page of a big space several times dearer than the first (bench/discussion).
+      // The page's ids come first in the FROM, so both planners start from those few rows.
+      const pageIds = db('threads as t').where('t.space_id', spaceId).orderBy([...orderBy]).limit(limit).offset(offset).select('t.id');
+      const rows = await db
+        .from(pageIds.as('pg'))
+        .join('threads as t', 't.id', 'pg.id')
+        .join('spaces as s', function () {
+          this.on('s.id', '=', 't.space_id').andOn('s.context_id', '=', db.raw('?', [contextId]));
+        })
+        .leftJoin('users as u', 'u.id', 't.author_id')
         .leftJoin('posts as op', function () {
           this.on('op.thread_id', '=', 't.id').andOn('op.depth', '=', db.raw('0'));
         })
-        .where('t.space_id', spaceId)
-        .orderBy([
-          { column: 't.pinned', order: 'desc' },
-          { column: order, order: 'desc' },
-          ...(sort === 'helpful' ? [{ column: 't.last_activity_at', order: 'desc' as const }] : []),
-          { column: 't.id', order: 'desc' },
-        ])
-        .limit(limit)
-        .offset(offset)
+        .orderBy([...orderBy])
         .select<Array<ThreadRow & { op_hidden_at: number | null; op_deleted_at: number | null }>>([...threadColumns, 'op.hidden_at as op_hidden_at', 'op.deleted_at as op_deleted_at']);
       return rows.map((r) => ({ ...threadFromRow(r), openingHidden: r.op_hidden_at !== null, openingDeleted: r.op_deleted_at !== null }));
     },
 
     async count(contextId, spaceId) {
-      const r = await scoped(contextId).where('t.space_id', spaceId).count<{ n: number | string }[]>({ n: '*' });
+      // No author join (scoped() has one): counting needs only the space's index.
+      const r = await db('threads as t')
+        .join('spaces as s', function () {
+          this.on('s.id', '=', 't.space_id').andOn('s.context_id', '=', db.raw('?', [contextId]));
+        })
+        .where('t.space_id', spaceId)
+        .count<{ n: number | string }[]>({ n: '*' });
       return Number(r[0]?.n ?? 0);
     },
 
