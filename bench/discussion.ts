@@ -2,7 +2,8 @@
  * bench/discussion: how the discussion pages cost as a space grows. Seeds three spaces (by
  * default 100, 1,000 and 10,000 posts) with batched inserts, launches learners through the
  * platform emulator, then drives each route at a fixed concurrency against the tool running as its
- * own process (as in production). Prints size × route → p50, p95, req/s and errors; asserts
+ * own process (as in production), sizes alternating in blocks so machine noise falls on all alike.
+ * Prints size × route → p50, p95, req/s and errors; asserts
  * nothing. The cost should be nearly flat from the smallest space to the largest.
  *   npm run bench:discussion [-- --sizes 100,1000,10000 --requests 200 --concurrency 8]
  *   npm run bench:discussion -- --pg postgres://postgres@127.0.0.1:5432/test   (PostgreSQL)
@@ -18,6 +19,7 @@ import { createDb, migrateLatest, type Db } from '../src/db/knex.js';
 import { newId, sha256 } from '../src/ids.js';
 import { createLogger } from '../src/log.js';
 import { renderMarkdown, RENDER_VERSION } from '../src/discussion/markdown.js';
+import { DEFAULT_PAGE_SIZE } from '../src/discussion/thread-service.js';
 import { PlatformEmulator, ROLE } from '../test/helpers/emulator/platform-emulator.js';
 import { freePort, launch, type Stack } from '../test/helpers/stack.js';
 import { TestBrowser } from '../test/helpers/test-browser.js';
@@ -42,7 +44,6 @@ const REPLIES = Number(values.replies);
 const CONCURRENCY = Number(values.concurrency);
 const WARMUP = Number(values.warmup);
 const USERS = 300;
-const PAGE_SIZE = 20; // DEFAULT_PAGE_SIZE.replies: "page N" of the long thread is its last page.
 
 const pct = (sorted: number[], p: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
 const fmt = (n: number): string => (Number.isNaN(n) ? 'n/a' : n.toFixed(n >= 100 ? 0 : 1));
@@ -172,39 +173,47 @@ async function seedSpace(db: Db, contextId: string, userIds: string[], total: nu
 // ---- measuring -----------------------------------------------------------------------------
 
 interface Result {
-  route: string;
   latencies: number[];
   seconds: number;
   errors: number;
-  skipped?: boolean;
 }
 
-/** `n` calls of `one` (after a warm-up) with CONCURRENCY in flight; `one` throws on a wrong answer. */
-async function drive(route: string, n: number, one: (i: number) => Promise<void>): Promise<Result> {
-  async function run(count: number, offset: number): Promise<Result> {
-    const latencies: number[] = [];
+const BLOCK = 25;
+
+/**
+ * `perSize` calls of each of `calls` (one per space size) with CONCURRENCY in flight, after a
+ * warm-up, in alternating blocks of BLOCK calls (size 1, size 2, size 3, size 1, …): each block
+ * loads one size alone, so sizes never slow each other down, and a load spike from anything else
+ * on the machine falls on every size alike. `call` throws on a wrong answer (counted as an error).
+ */
+async function drive(route: string, perSize: number, calls: Array<(i: number) => Promise<void>>): Promise<Result[]> {
+  const results = calls.map(() => ({ latencies: [] as number[], seconds: 0, errors: 0 }));
+  async function block(k: number, from: number, count: number, r: Result): Promise<void> {
     let next = 0;
-    let errors = 0;
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         while (next < count) {
-          const i = offset + next++;
+          const i = from + next++;
           const started = performance.now();
           try {
-            await one(i);
-            latencies.push(performance.now() - started);
+            await calls[k]!(i);
+            r.latencies.push(performance.now() - started);
           } catch (err) {
-            errors++;
-            if (errors <= 3) console.error(`  ${route}: ${String(err).slice(0, 300)}`);
+            r.errors++;
+            if (r.errors <= 2) console.error(`  ${route}: ${String(err).slice(0, 300)}`);
           }
         }
       }),
     );
-    return { route, latencies: latencies.sort((a, b) => a - b), seconds: (performance.now() - t0) / 1000, errors };
+    r.seconds += (performance.now() - t0) / 1000;
   }
-  await run(WARMUP, 1_000_000);
-  return run(n, 0);
+  for (let k = 0; k < calls.length; k++) await block(k, 1_000_000, WARMUP, { latencies: [], seconds: 0, errors: 0 });
+  for (let done = 0; done < perSize; done += BLOCK) {
+    for (let k = 0; k < calls.length; k++) await block(k, done, Math.min(BLOCK, perSize - done), results[k]!);
+  }
+  for (const r of results) r.latencies.sort((a, b) => a - b);
+  return results;
 }
 
 interface Learner {
@@ -278,35 +287,42 @@ async function main(): Promise<void> {
   const probe = await learners[0]!.browser.request(url(learners[0]!, `/spaces/${spaces[0]!.spaceId}/search?q=checklist`));
   const hasSearch = probe.status === 200;
 
-  const table: Array<{ size: number; r: Result }> = [];
-  for (const s of spaces) {
-    const lastPage = Math.max(1, Math.ceil(s.longest.depthOne / PAGE_SIZE));
-    const measure = async (route: string, n: number, one: ((i: number) => Promise<void>) | null): Promise<void> => {
-      const r = one ? await drive(route, n, one) : { route, latencies: [], seconds: 0, errors: 0, skipped: true };
-      table.push({ size: s.size, r });
-    };
-    await measure('space (active)', REQUESTS, getOk(`/spaces/${s.spaceId}`, '<h1>Bench space'));
-    await measure('space ?sort=newest', REQUESTS, getOk(`/spaces/${s.spaceId}?sort=newest`, '<h1>Bench space'));
-    await measure('space ?sort=helpful', REQUESTS, getOk(`/spaces/${s.spaceId}?sort=helpful`, '<h1>Bench space'));
-    await measure('longest thread p1', REQUESTS, getOk(`/threads/${s.longest.id}`, 'id="replies-h"'));
-    await measure(`longest thread pN`, REQUESTS, getOk(`/threads/${s.longest.id}?page=${lastPage}`, 'id="replies-h"'));
-    await measure('search', REQUESTS, hasSearch ? getOk(`/spaces/${s.spaceId}/search?q=checklist`, '<h1') : null);
-    await measure('reply (POST)', REPLIES, async (i) => {
-      const l = who(i);
-      const res = await l.browser.request(`${publicUrl}/threads/${s.longest.id}/replies`, { form: { session: l.token, _csrf: l.csrf, body: `Bench reply ${i}: bring the checklist.` } });
-      if (res.status !== 303) throw new Error(`reply answered ${res.status}: ${res.body.slice(0, 200)}`);
-    });
+  type Space = (typeof spaces)[number];
+  const table: Array<{ size: number; route: string; r: Result | null }> = [];
+  /** One row per size for `route`; `call(space)` null (route absent) prints "n/a". */
+  async function measure(route: string, perSize: number, call: (s: Space) => ((i: number) => Promise<void>) | null): Promise<void> {
+    const calls = spaces.map(call);
+    const results = calls.every((c) => c !== null) ? await drive(route, perSize, calls as Array<(i: number) => Promise<void>>) : null;
+    spaces.forEach((s, i) => table.push({ size: s.size, route, r: results?.[i] ?? null }));
   }
+  const lastPage = (s: Space): number => Math.max(1, Math.ceil(s.longest.depthOne / DEFAULT_PAGE_SIZE.replies));
 
-  console.log(`\nbench/discussion on ${kind}: concurrency ${CONCURRENCY}, ${REQUESTS} requests per page route, ${REPLIES} replies per size (after ${WARMUP} warm-up)`);
+  await measure('space (active)', REQUESTS, (s) => getOk(`/spaces/${s.spaceId}`, '<h1>Bench space'));
+  await measure('space ?sort=newest', REQUESTS, (s) => getOk(`/spaces/${s.spaceId}?sort=newest`, '<h1>Bench space'));
+  await measure('space ?sort=helpful', REQUESTS, (s) => getOk(`/spaces/${s.spaceId}?sort=helpful`, '<h1>Bench space'));
+  // Last pages: OFFSET pagination is where cost grows with size, if anywhere.
+  await measure('space last page', REQUESTS, (s) => getOk(`/spaces/${s.spaceId}?page=${Math.ceil(s.threads / DEFAULT_PAGE_SIZE.threads)}`, '<h1>Bench space'));
+  await measure('longest thread p1', REQUESTS, (s) => getOk(`/threads/${s.longest.id}`, 'id="replies-h"'));
+  await measure('longest thread pN', REQUESTS, (s) => getOk(`/threads/${s.longest.id}?page=${lastPage(s)}`, 'id="replies-h"'));
+  await measure('thread pN ?sort=helpful', REQUESTS, (s) => getOk(`/threads/${s.longest.id}?page=${lastPage(s)}&sort=helpful`, 'id="replies-h"'));
+  await measure('search', REQUESTS, (s) => (hasSearch ? getOk(`/spaces/${s.spaceId}/search?q=checklist`, '<h1') : null));
+  await measure('reply (POST)', REPLIES, (s) => async (i) => {
+    const l = who(i);
+    const res = await l.browser.request(`${publicUrl}/threads/${s.longest.id}/replies`, { form: { session: l.token, _csrf: l.csrf, body: `Bench reply ${i}: bring the checklist.` } });
+    if (res.status !== 303) throw new Error(`reply answered ${res.status}: ${res.body.slice(0, 200)}`);
+  });
+
+  console.log(`\nbench/discussion on ${kind}: concurrency ${CONCURRENCY}; ${REQUESTS} requests per size and page route, ${REPLIES} replies per size, sizes alternating in blocks of ${BLOCK} (after ${WARMUP} warm-up)`);
+  const perSecond = (r: Result): number => r.latencies.length / r.seconds;
+  const byRoute = [...table].sort((a, b) => a.size - b.size);
   const head = ['posts', 'route', 'p50 ms', 'p95 ms', 'req/s', 'errors'];
-  const rows = table.map(({ size, r }) => [size.toLocaleString('en'), r.route, r.skipped ? 'n/a' : fmt(pct(r.latencies, 50)), r.skipped ? 'n/a' : fmt(pct(r.latencies, 95)), r.skipped ? 'n/a' : fmt(r.latencies.length / r.seconds), r.skipped ? 'n/a' : String(r.errors)]);
+  const rows = byRoute.map(({ size, route, r }) => [size.toLocaleString('en'), route, r ? fmt(pct(r.latencies, 50)) : 'n/a', r ? fmt(pct(r.latencies, 95)) : 'n/a', r ? fmt(perSecond(r)) : 'n/a', r ? String(r.errors) : 'n/a']);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(' | ')} |`;
   console.log(line(head));
   console.log(`|${widths.map((w, i) => (i < 2 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
   for (const row of rows) console.log(line(row));
-  console.log('(reply req/s = posts/s)');
+  console.log('(for reply (POST), req/s is posts/s)');
 
   await db.destroy();
   await tool.stop();
