@@ -166,21 +166,18 @@ export function createThreadStore(db: Db): ThreadStore {
         ...(sort === 'helpful' ? [{ column: 't.last_activity_at', order: 'desc' as const }] : []),
         { column: 't.id', order: 'desc' },
       ] as const;
-      // Deferred join: the offset is walked in the space's index (ids only); only the page's
-      // threads are joined to their author and opening post. Joining every skipped thread made
-      // the last page of a big space several times dearer than the first (bench/discussion).
-      // The page's ids come first in the FROM, so both planners start from those few rows.
-      const pageIds = db('threads as t').where('t.space_id', spaceId).orderBy([...orderBy]).limit(limit).offset(offset).select('t.id');
-      const rows = await db
-        .from(pageIds.as('pg'))
-        .join('threads as t', 't.id', 'pg.id')
-        .join('spaces as s', function () {
-          this.on('s.id', '=', 't.space_id').andOn('s.context_id', '=', db.raw('?', [contextId]));
-        })
-        .leftJoin('users as u', 'u.id', 't.author_id')
+      // Deferred join: the offset is walked in the space's index (ids only); then only the page's
+      // threads are read, by primary key, and joined to their author and opening post. Joining
+      // every skipped thread made the last page of a big space many times dearer than the first
+      // (bench/discussion). Two statements, not a subquery: given a subquery, PostgreSQL hashed
+      // it and scanned the whole threads table (every course's) for the page's rows.
+      const ids = await db('threads as t').where('t.space_id', spaceId).orderBy([...orderBy]).limit(limit).offset(offset).pluck<string[]>('t.id');
+      if (ids.length === 0) return [];
+      const rows = await scoped(contextId)
         .leftJoin('posts as op', function () {
           this.on('op.thread_id', '=', 't.id').andOn('op.depth', '=', db.raw('0'));
         })
+        .whereIn('t.id', ids)
         .orderBy([...orderBy])
         .select<Array<ThreadRow & { op_hidden_at: number | null; op_deleted_at: number | null }>>([...threadColumns, 'op.hidden_at as op_hidden_at', 'op.deleted_at as op_deleted_at']);
       return rows.map((r) => ({ ...threadFromRow(r), openingHidden: r.op_hidden_at !== null, openingDeleted: r.op_deleted_at !== null }));
