@@ -22,6 +22,7 @@ import * as notifications from './20261130000310_notifications.js';
 import * as readMarks from './20261130000320_read_marks.js';
 import * as searchIndex from './20261130000410_search_index.js';
 import * as searchBackfill from './20261130000420_search_backfill.js';
+import * as discussionOrderIndexes from './20261130000610_discussion_order_indexes.js';
 import * as roster from './20261130000710_roster.js';
 import * as lrsDocuments from './20261130400100_lrs_documents.js';
 import * as lrsAttachments from './20261130400200_lrs_attachments.js';
@@ -63,6 +64,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261130000320_read_marks', readMarks],
   ['20261130000410_search_index', searchIndex],
   ['20261130000420_search_backfill', searchBackfill],
+  ['20261130000610_discussion_order_indexes', discussionOrderIndexes],
   ['20261130000710_roster', roster],
   ['20261130400100_lrs_documents', lrsDocuments],
   ['20261130400200_lrs_attachments', lrsAttachments],

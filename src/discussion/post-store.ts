@@ -169,12 +169,17 @@ export function createPostStore(db: Db): PostStore {
     async page(threadId, { limit, offset, maxDepth, order = 'oldest' }) {
       // Most helpful: depth-1 replies by reaction count (posts_thread_helpful_idx), ties oldest first.
       const topOrder = order === 'helpful' ? [{ column: 'p.reaction_count', order: 'desc' } as const, ...chronological] : [...chronological];
-      const top = await posts()
+      // Deferred join: the offset is walked in the index (ids only); then only this page's rows
+      // are read, by primary key, and joined to their authors. Reading whole rows to skip them
+      // made later pages of a long thread cost more (PostgreSQL sorted every reply;
+      // bench/discussion). Two statements, not a subquery, so the second is always a key lookup.
+      const ids = await db('posts as p')
         .where({ 'p.thread_id': threadId, 'p.depth': 1 })
         .orderBy(topOrder)
         .limit(limit + 1)
         .offset(offset)
-        .select<PostRow[]>(postColumns);
+        .pluck<string[]>('p.id');
+      const top = ids.length === 0 ? [] : await posts().whereIn('p.id', ids).orderBy(topOrder).select<PostRow[]>(postColumns);
       const hasMore = top.length > limit;
       const branches = top.slice(0, limit);
       if (branches.length === 0 || maxDepth < 2) return { posts: branches.map(postFromRow), hasMore };

@@ -167,28 +167,47 @@ export function createThreadStore(db: Db): ThreadStore {
     async list(contextId, spaceId, { sort, limit, offset, tagId }) {
       // "Most helpful" ties fall back to the most active, so equal counts still read sensibly.
       const order = sort === 'newest' ? 't.created_at' : sort === 'helpful' ? 't.reaction_count' : 't.last_activity_at';
+      const orderBy = [
+        { column: 't.pinned', order: 'desc' },
+        { column: order, order: 'desc' },
+        ...(sort === 'helpful' ? [{ column: 't.last_activity_at', order: 'desc' as const }] : []),
+        { column: 't.id', order: 'desc' },
+      ] as const;
+      // Deferred join: the offset is walked in the space's index (ids only); then only the page's
+      // threads are read, by primary key, and joined to their author and opening post. Joining
+      // every skipped thread made the last page of a big space many times dearer than the first
+      // (bench/discussion). Two statements, not a subquery: given a subquery, PostgreSQL hashed
+      // it and scanned the whole threads table (every course's) for the page's rows.
+      // Prompts are listed in their own order, above the threads (spaces/prompt-store.ts).
+      const ids = await db('threads as t')
+        .where('t.space_id', spaceId)
+        .whereNot('t.kind', 'prompt')
+        .modify(withTag, tagId)
+        .orderBy([...orderBy])
+        .limit(limit)
+        .offset(offset)
+        .pluck<string[]>('t.id');
+      if (ids.length === 0) return [];
       const rows = await scoped(contextId)
         .leftJoin('posts as op', function () {
           this.on('op.thread_id', '=', 't.id').andOn('op.depth', '=', db.raw('0'));
         })
-        .where('t.space_id', spaceId)
-        // Prompts are listed in their own order, above the threads (spaces/prompt-store.ts).
-        .whereNot('t.kind', 'prompt')
-        .modify(withTag, tagId)
-        .orderBy([
-          { column: 't.pinned', order: 'desc' },
-          { column: order, order: 'desc' },
-          ...(sort === 'helpful' ? [{ column: 't.last_activity_at', order: 'desc' as const }] : []),
-          { column: 't.id', order: 'desc' },
-        ])
-        .limit(limit)
-        .offset(offset)
+        .whereIn('t.id', ids)
+        .orderBy([...orderBy])
         .select<Array<ThreadRow & { op_hidden_at: number | null; op_deleted_at: number | null }>>([...threadColumns, 'op.hidden_at as op_hidden_at', 'op.deleted_at as op_deleted_at']);
       return rows.map((r) => ({ ...threadFromRow(r), openingHidden: r.op_hidden_at !== null, openingDeleted: r.op_deleted_at !== null }));
     },
 
     async count(contextId, spaceId, tagId) {
-      const r = await scoped(contextId).where('t.space_id', spaceId).whereNot('t.kind', 'prompt').modify(withTag, tagId).count<{ n: number | string }[]>({ n: '*' });
+      // No author join (scoped() has one): counting needs only the space's index.
+      const r = await db('threads as t')
+        .join('spaces as s', function () {
+          this.on('s.id', '=', 't.space_id').andOn('s.context_id', '=', db.raw('?', [contextId]));
+        })
+        .where('t.space_id', spaceId)
+        .whereNot('t.kind', 'prompt')
+        .modify(withTag, tagId)
+        .count<{ n: number | string }[]>({ n: '*' });
       return Number(r[0]?.n ?? 0);
     },
 
