@@ -11,8 +11,7 @@ import { createFlagStore, type FlagStore } from '../../src/curation/flag-store.j
 import { createRankingStore, type RankingStore } from '../../src/curation/ranking-store.js';
 import { createWriteLog, type WriteLog } from '../../src/curation/rate-limits.js';
 import { createTagStore, type TagStore } from '../../src/curation/tag-store.js';
-import { createPlatformStore } from '../../src/lti/platform-store.js';
-import { createSpaceStore } from '../../src/spaces/space-store.js';
+import { openStoreDb, seedCourses, seedSpace, usersFrom } from '../helpers/store-course.js';
 import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/test-db.js';
 
 const body = (text: string): RenderedBody => ({ bodyMarkdown: text, bodyHtml: `<p>${text}</p>`, renderVersion: 1 });
@@ -37,19 +36,10 @@ describe(`curation stores (flags, ranking, write log) on ${testDbKind() === 'pg'
   const tick = (): number => (t += 1000);
 
   before(async () => {
-    database = await createTestDatabase();
-    db = createDb(database.url);
-    await migrateLatest(db);
-    const ps = createPlatformStore(db);
-    const platform = await ps.upsert({ issuer: 'https://lms.example', clientId: 'client', name: 'LMS', productFamily: null, authEndpoint: 'https://lms.example/auth', tokenEndpoint: 'https://lms.example/token', jwksUri: 'https://lms.example/jwks', tokenAudience: null, source: 'manual' }, t);
-    const deployment = await ps.addDeployment(platform.id, 'dep-1', t);
-    ctxA = newId();
-    ctxB = newId();
-    for (const [id, c] of [[ctxA, 'course-a'], [ctxB, 'course-b']] as const) await db('contexts').insert({ id, deployment_id: deployment.id, context_id: c, label: null, title: c, types: '[]', created_at: t, updated_at: t });
-    for (const [name, id] of Object.entries(users)) await db('users').insert({ id, platform_id: platform.id, sub: name, name: name.toUpperCase(), created_at: t, updated_at: t });
-    const spaces = createSpaceStore(db);
-    spaceA = (await spaces.create({ contextId: ctxA, resourceLinkId: null, kind: 'prep', title: 'A', eventAt: null, timeZone: 'UTC', createdBy: null }, t)).id;
-    spaceA2 = (await spaces.create({ contextId: ctxA, resourceLinkId: null, kind: 'prep', title: 'A2', eventAt: null, timeZone: 'UTC', createdBy: null }, t)).id;
+    ({ database, db } = await openStoreDb());
+    [ctxA, ctxB] = (await seedCourses(db, t, { users: usersFrom(users) })).contexts as [string, string];
+    spaceA = await seedSpace(db, ctxA, 'A', t);
+    spaceA2 = await seedSpace(db, ctxA, 'A2', t);
     threads = createThreadStore(db);
     posts = createPostStore(db);
     flags = createFlagStore(db);

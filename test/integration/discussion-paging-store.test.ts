@@ -6,8 +6,7 @@ import { createDb, migrateLatest, type Db } from '../../src/db/knex.js';
 import { newId } from '../../src/ids.js';
 import * as reactionsMigration from '../../migrations/20261129000100_post_reactions.js';
 import * as orderIndexesMigration from '../../migrations/20261130000610_discussion_order_indexes.js';
-import { createPlatformStore } from '../../src/lti/platform-store.js';
-import { createSpaceStore } from '../../src/spaces/space-store.js';
+import { openStoreDb, seedCourses, seedSpace } from '../helpers/store-course.js';
 import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/test-db.js';
 
 const body = (text: string): RenderedBody => ({ bodyMarkdown: text, bodyHtml: `<p>${text}</p>`, renderVersion: 1 });
@@ -40,20 +39,9 @@ describe(`discussion paging stores on ${testDbKind() === 'pg' ? 'PostgreSQL' : '
   const tick = (): number => (t += 1000);
 
   before(async () => {
-    database = await createTestDatabase();
-    db = createDb(database.url);
-    await migrateLatest(db);
-    const platform = await createPlatformStore(db).upsert(
-      { issuer: 'https://lms.example', clientId: 'client', name: 'LMS', productFamily: null, authEndpoint: 'https://lms.example/auth', tokenEndpoint: 'https://lms.example/token', jwksUri: 'https://lms.example/jwks', tokenAudience: null, source: 'manual' },
-      t,
-    );
-    const deployment = await createPlatformStore(db).addDeployment(platform.id, 'dep-1', t);
-    [ctxA, ctxB] = [newId(), newId()];
-    for (const [id, lms] of [[ctxA, 'course-a'], [ctxB, 'course-b']] as const) {
-      await db('contexts').insert({ id, deployment_id: deployment.id, context_id: lms, label: null, title: lms, types: '[]', created_at: t, updated_at: t });
-    }
-    for (const [i, id] of people.entries()) await db('users').insert({ id, platform_id: platform.id, sub: `u${i}`, name: `User ${i}`, created_at: t, updated_at: t });
-    spaceA = (await createSpaceStore(db).create({ contextId: ctxA, resourceLinkId: null, kind: 'prep', title: 'A', eventAt: null, timeZone: 'UTC', createdBy: null }, t)).id;
+    ({ database, db } = await openStoreDb());
+    [ctxA, ctxB] = (await seedCourses(db, t, { users: people.map((id, i) => ({ id, sub: `u${i}`, name: `User ${i}` })) })).contexts as [string, string];
+    spaceA = await seedSpace(db, ctxA, 'A', t);
     threads = createThreadStore(db);
     posts = createPostStore(db);
   });

@@ -5,8 +5,7 @@ import { createThreadStore, type ThreadStore } from '../../src/discussion/thread
 import { createDb, migrateLatest, type Db } from '../../src/db/knex.js';
 import { newId } from '../../src/ids.js';
 import * as reactionsMigration from '../../migrations/20261129000100_post_reactions.js';
-import { createPlatformStore } from '../../src/lti/platform-store.js';
-import { createSpaceStore } from '../../src/spaces/space-store.js';
+import { openStoreDb, seedCourses, seedSpace, usersFrom } from '../helpers/store-course.js';
 import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/test-db.js';
 
 const body = (text: string): RenderedBody => ({ bodyMarkdown: text, bodyHtml: `<p>${text}</p>`, renderVersion: 1 });
@@ -23,20 +22,9 @@ describe(`discussion reaction, endorsement and answer stores on ${testDbKind() =
   const tick = (): number => (t += 1000);
 
   before(async () => {
-    database = await createTestDatabase();
-    db = createDb(database.url);
-    await migrateLatest(db);
-    const platform = await createPlatformStore(db).upsert(
-      { issuer: 'https://lms.example', clientId: 'client', name: 'LMS', productFamily: null, authEndpoint: 'https://lms.example/auth', tokenEndpoint: 'https://lms.example/token', jwksUri: 'https://lms.example/jwks', tokenAudience: null, source: 'manual' },
-      t,
-    );
-    const deployment = await createPlatformStore(db).addDeployment(platform.id, 'dep-1', t);
-    ctxA = newId();
-    await db('contexts').insert({ id: ctxA, deployment_id: deployment.id, context_id: 'course-a', label: null, title: 'A', types: '[]', created_at: t, updated_at: t });
-    for (const [name, id] of Object.entries(users)) {
-      await db('users').insert({ id, platform_id: platform.id, sub: name, name: name.toUpperCase(), created_at: t, updated_at: t });
-    }
-    spaceA = (await createSpaceStore(db).create({ contextId: ctxA, resourceLinkId: null, kind: 'prep', title: 'A', eventAt: null, timeZone: 'UTC', createdBy: null }, t)).id;
+    ({ database, db } = await openStoreDb());
+    [ctxA] = (await seedCourses(db, t, { courses: ['course-a'], users: usersFrom(users) })).contexts as [string];
+    spaceA = await seedSpace(db, ctxA, 'A', t);
     threads = createThreadStore(db);
     posts = createPostStore(db);
   });

@@ -2,14 +2,13 @@ import { expect } from 'chai';
 import type { Post, RenderedBody } from '../../src/discussion/discussion-model.js';
 import { createPostStore, type PostStore } from '../../src/discussion/post-store.js';
 import { createThreadStore, type ThreadStore } from '../../src/discussion/thread-store.js';
-import { createDb, migrateLatest, type Db } from '../../src/db/knex.js';
+import { createDb, type Db } from '../../src/db/knex.js';
 import { newId } from '../../src/ids.js';
 import { migrationSource } from '../../migrations/index.js';
 import * as threadsMigration from '../../migrations/20261127000100_threads.js';
 import * as postsMigration from '../../migrations/20261127000200_posts.js';
 import * as revisionsMigration from '../../migrations/20261127000300_post_revisions.js';
-import { createPlatformStore } from '../../src/lti/platform-store.js';
-import { createSpaceStore } from '../../src/spaces/space-store.js';
+import { openStoreDb, seedCourses, seedSpace, usersFrom } from '../helpers/store-course.js';
 import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/test-db.js';
 
 const body = (text: string): RenderedBody => ({ bodyMarkdown: text, bodyHtml: `<p>${text}</p>`, renderVersion: 1 });
@@ -29,26 +28,11 @@ describe(`discussion stores on ${testDbKind() === 'pg' ? 'PostgreSQL' : 'SQLite'
   const tick = (): number => (t += 1000);
 
   before(async () => {
-    database = await createTestDatabase();
-    db = createDb(database.url);
-    await migrateLatest(db);
-    const platform = await createPlatformStore(db).upsert(
-      { issuer: 'https://lms.example', clientId: 'client', name: 'LMS', productFamily: null, authEndpoint: 'https://lms.example/auth', tokenEndpoint: 'https://lms.example/token', jwksUri: 'https://lms.example/jwks', tokenAudience: null, source: 'manual' },
-      t,
-    );
-    const deployment = await createPlatformStore(db).addDeployment(platform.id, 'dep-1', t);
-    [ctxA, ctxB] = [newId(), newId()];
-    for (const [id, lms] of [[ctxA, 'course-a'], [ctxB, 'course-b']] as const) {
-      await db('contexts').insert({ id, deployment_id: deployment.id, context_id: lms, label: null, title: lms, types: '[]', created_at: t, updated_at: t });
-    }
-    for (const [name, id] of Object.entries(users)) {
-      await db('users').insert({ id, platform_id: platform.id, sub: name, name: name.toUpperCase(), created_at: t, updated_at: t });
-    }
-    const spaces = createSpaceStore(db);
-    const mk = async (contextId: string, title: string) => (await spaces.create({ contextId, resourceLinkId: null, kind: 'prep', title, eventAt: null, timeZone: 'UTC', createdBy: null }, t)).id;
-    spaceA = await mk(ctxA, 'A');
-    spaceA2 = await mk(ctxA, 'A2');
-    spaceB = await mk(ctxB, 'B');
+    ({ database, db } = await openStoreDb());
+    [ctxA, ctxB] = (await seedCourses(db, t, { users: usersFrom(users) })).contexts as [string, string];
+    spaceA = await seedSpace(db, ctxA, 'A', t);
+    spaceA2 = await seedSpace(db, ctxA, 'A2', t);
+    spaceB = await seedSpace(db, ctxB, 'B', t);
     threads = createThreadStore(db);
     posts = createPostStore(db);
   });

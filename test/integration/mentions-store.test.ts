@@ -9,8 +9,8 @@ import * as readMarksMigration from '../../migrations/20261130000320_read_marks.
 import { createNotificationStore, type NotificationStore, type Recipient } from '../../src/mentions/notification-store.js';
 import { createPeopleStore } from '../../src/mentions/people-store.js';
 import { createReadStore, type ReadStore } from '../../src/mentions/read-store.js';
-import { createPlatformStore } from '../../src/lti/platform-store.js';
 import { createSpaceStore } from '../../src/spaces/space-store.js';
+import { openStoreDb, seedCourses } from '../helpers/store-course.js';
 import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/test-db.js';
 
 const body = (text: string): RenderedBody => ({ bodyMarkdown: text, bodyHtml: `<p>${text}</p>`, renderVersion: 1 });
@@ -30,19 +30,10 @@ describe(`mention, notification and read-mark stores on ${testDbKind() === 'pg' 
   const tick = (): number => (t += 1000);
 
   before(async () => {
-    database = await createTestDatabase();
-    db = createDb(database.url);
-    await migrateLatest(db);
-    const platform = await createPlatformStore(db).upsert(
-      { issuer: 'https://lms.example', clientId: 'client', name: 'LMS', productFamily: null, authEndpoint: 'https://lms.example/auth', tokenEndpoint: 'https://lms.example/token', jwksUri: 'https://lms.example/jwks', tokenAudience: null, source: 'manual' },
-      t,
-    );
-    const deployment = await createPlatformStore(db).addDeployment(platform.id, 'dep-1', t);
-    ctxA = newId();
-    ctxB = newId();
-    for (const [id, cid] of [[ctxA, 'course-a'], [ctxB, 'course-b']] as const) {
-      await db('contexts').insert({ id, deployment_id: deployment.id, context_id: cid, label: null, title: cid, types: '[]', created_at: t, updated_at: t });
-    }
+    ({ database, db } = await openStoreDb());
+    const seeded = await seedCourses(db, t);
+    [ctxA = '', ctxB = ''] = seeded.contexts;
+    const platform = { id: seeded.platformId };
     const names: Record<string, string | null> = { ann: 'Ann Lima', ben: 'Ben Ortiz', cat: 'Cat Núñez', nameless: null, other: 'Olga Other' };
     for (const [key, id] of Object.entries(users)) {
       await db('users').insert({ id, platform_id: platform.id, sub: `sub-${key}`, name: names[key], created_at: t, updated_at: t });

@@ -2,16 +2,16 @@ import { expect } from 'chai';
 import type { RenderedBody } from '../../src/discussion/discussion-model.js';
 import { createPostStore } from '../../src/discussion/post-store.js';
 import { createThreadStore } from '../../src/discussion/thread-store.js';
-import { createDb, migrateLatest, type Db } from '../../src/db/knex.js';
+import { type Db } from '../../src/db/knex.js';
 import { newId } from '../../src/ids.js';
 import * as settingsMigration from '../../migrations/20261130000110_space_settings.js';
 import * as promptsMigration from '../../migrations/20261130000120_prompts.js';
 import * as pseudonymsMigration from '../../migrations/20261130000130_space_pseudonyms.js';
 import { createAnonymityStore } from '../../src/spaces/anonymity.js';
-import { createPlatformStore } from '../../src/lti/platform-store.js';
 import { createPromptStore, type PromptStore } from '../../src/spaces/prompt-store.js';
 import { createSpaceStore, type SpaceStore } from '../../src/spaces/space-store.js';
-import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/test-db.js';
+import { openStoreDb, seedCourses } from '../helpers/store-course.js';
+import { testDbKind, type TestDatabase } from '../helpers/test-db.js';
 
 const body = (text: string): RenderedBody => ({ bodyMarkdown: text, bodyHtml: `<p>${text}</p>`, renderVersion: 1 });
 
@@ -27,19 +27,8 @@ describe(`space settings and prompt stores on ${testDbKind() === 'pg' ? 'Postgre
   const t = 1_800_000_000_000;
 
   before(async () => {
-    database = await createTestDatabase();
-    db = createDb(database.url);
-    await migrateLatest(db);
-    const platform = await createPlatformStore(db).upsert(
-      { issuer: 'https://lms.example', clientId: 'client', name: 'LMS', productFamily: null, authEndpoint: 'https://lms.example/auth', tokenEndpoint: 'https://lms.example/token', jwksUri: 'https://lms.example/jwks', tokenAudience: null, source: 'manual' },
-      t,
-    );
-    const deployment = await createPlatformStore(db).addDeployment(platform.id, 'dep-1', t);
-    [ctxA, ctxB] = [newId(), newId()];
-    for (const [id, lms] of [[ctxA, 'course-a'], [ctxB, 'course-b']] as const) {
-      await db('contexts').insert({ id, deployment_id: deployment.id, context_id: lms, label: null, title: lms, types: '[]', created_at: t, updated_at: t });
-    }
-    for (const [name, id] of Object.entries(users)) await db('users').insert({ id, platform_id: platform.id, sub: name, name, created_at: t, updated_at: t });
+    ({ database, db } = await openStoreDb());
+    [ctxA, ctxB] = (await seedCourses(db, t, { users: Object.entries(users).map(([name, id]) => ({ id, sub: name, name })) })).contexts as [string, string];
     spaces = createSpaceStore(db);
     prompts = createPromptStore(db);
     spaceId = (await spaces.create({ contextId: ctxA, resourceLinkId: null, kind: 'prep', title: 'A', eventAt: null, timeZone: 'UTC', createdBy: null }, t)).id;
