@@ -23,7 +23,7 @@ function cli(script: 'migrate' | 'platform' | 'keys', args: string[], databaseUr
     execFile(
       process.execPath,
       ['--import', 'tsx', `src/cli/${script}.ts`, ...args],
-      { cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' }, timeout: 20_000 },
+      { cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' }, timeout: 90_000 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
         resolve({ code, stdout, stderr });
@@ -36,7 +36,9 @@ const ISS = 'https://lms.example.edu';
 const CLIENT = 'client-42';
 const urls = ['--auth-url', `${ISS}/auth`, '--token-url', `${ISS}/token`, '--jwks-url', `${ISS}/jwks`];
 
-describe('command-line tools', () => {
+// Each command starts node with tsx (seconds apiece on a busy machine); a test runs several.
+describe('command-line tools', function () {
+  this.timeout(240_000);
   describe('migrate and platform', () => {
     let db: TestDatabase;
     let knex: Db;
