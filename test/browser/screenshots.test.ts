@@ -52,6 +52,10 @@ describe('browser: README screenshots of the main pages', function () {
   const threadOf = (res: Response) => /\/threads\/([0-9a-f-]{36})/.exec(res.headers.get('location')!)![1]!;
   const postOf = (res: Response) => /#post-([0-9a-f-]{36})$/.exec(res.headers.get('location')!)![1]!;
   const mention = (w: Who) => `@[${w.name}](${w.id})`;
+  const dateTime = (prefix: string, days: number, time: string) => ({
+    [`${prefix}_date`]: new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10),
+    [`${prefix}_time`]: time,
+  });
 
   before(async () => {
     // Seeding writes more posts per person per minute than the default limit allows.
@@ -72,6 +76,10 @@ describe('browser: README screenshots of the main pages', function () {
       time_zone: 'Europe/London',
       anonymity: 'off',
       post_first: 'on',
+      // A realistic window around "now": opened yesterday, the event next week, closing at its start.
+      ...dateTime('event', 7, '09:30'),
+      ...dateTime('opens', -1, '08:00'),
+      ...dateTime('closes', 7, '09:00'),
     });
     const prompts = [
       { title: 'Think of a conversation that changed how you work. What made it useful?', body: 'A few sentences are enough. Leave out names.' },
@@ -218,8 +226,8 @@ describe('browser: README screenshots of the main pages', function () {
   });
 
   it('search results with highlights', async () => {
-    const page = await shoot('search', `/spaces/${eventId}/search?q=${encodeURIComponent('questions')}`, learners[1]!);
-    expect(await page.locator('.search-result').count()).to.be.greaterThan(0);
+    const page = await shoot('search', `/spaces/${eventId}/search?q=${encodeURIComponent('workshop')}`, learners[1]!);
+    expect(await page.locator('.search-result').count()).to.be.greaterThan(1);
     await page.context().close();
   });
 
