@@ -29,6 +29,8 @@ import { createWriteLimiter, createWriteLog } from './curation/rate-limits.js';
 import { createRankingStore } from './curation/ranking-store.js';
 import { createTagService } from './curation/tag-service.js';
 import { createTagStore } from './curation/tag-store.js';
+import { createConnectionsService } from './connections/connections-service.js';
+import { createConnectionsStore } from './connections/connections-store.js';
 import { createMentionHooks } from './mentions/mention-hooks.js';
 import { createMentionService } from './mentions/mention-service.js';
 import { createNotificationStore } from './mentions/notification-store.js';
@@ -138,7 +140,9 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
   const search = createSearchService({ spaces: discussion.spaces, anonymity: discussion.anonymity, search: createSearchStore(db), clock, xapi: discussion.xapi, onRecordError: (err) => log.warn({ err }, 'searched statement not queued') });
   const curation = createCurationService({ ...discussion, flags: createFlagStore(db), ranking: createRankingStore(db) });
   const tags = createTagService(discussion);
-  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery, search, curation, tags, mentions, lrsTargets, lrsRouting };
+  // Connections: the course's people directory (help per tag, profiles, "who knows X").
+  const connections = createConnectionsService({ spaces: discussion.spaces, connections: createConnectionsStore(db), clock });
+  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery, search, curation, tags, mentions, lrsTargets, lrsRouting, connections };
 }
 
 export type Container = ReturnType<typeof createContainer>;

@@ -534,6 +534,12 @@ describe('discussion spaces (e2e through the platform emulator)', function () {
       ['GET', () => `/spaces/${spaceId}/notifications`],
       ['POST', () => `/spaces/${spaceId}/notifications/read-all`],
       ['POST', () => `/spaces/${spaceId}/notifications/${replyId}/read`],
+      // Connections (src/connections): the people directory and one's profile in it.
+      ['GET', () => `/spaces/${spaceId}/people-directory`],
+      ['GET', () => `/spaces/${spaceId}/people-directory?q=secret`],
+      ['GET', () => `/spaces/${spaceId}/people-directory/profile`],
+      ['POST', () => `/spaces/${spaceId}/people-directory/profile`, () => ({ bio: 'intruder', expertise: 'intruder' })],
+      ['POST', () => `/spaces/${spaceId}/people-directory/profile`, () => ({ bio: 'x'.repeat(1001) })],
     ];
 
     it('gets 404 for course A\'s space, thread and post ids on every route, and sees nothing', async () => {
@@ -679,6 +685,23 @@ describe('discussion spaces (e2e through the platform emulator)', function () {
         expect(res.status).to.equal(400);
         assertNoActiveContent(res.body, `refused form for ${JSON.stringify(payload)}`);
       }
+    });
+
+    it('keeps every payload inert as a directory profile (bio Markdown, expertise labels) on the directory, the form and its refusal', async () => {
+      for (const payload of PAYLOADS) {
+        const res = await ann.post(`/spaces/${xssSpace}/people-directory/profile`, { bio: payload, expertise: payload.slice(0, 40) });
+        // A payload with a comma splits into labels; one over 40 characters after splitting cannot happen here.
+        expect(res.status, `${payload}: ${res.body.slice(0, 300)}`).to.equal(303);
+        const form = await ann.get(`/spaces/${xssSpace}/people-directory/profile`);
+        assertNoActiveContent(form.body, `profile form for ${JSON.stringify(payload)}`);
+        expect(form.body, payload).to.contain(`>${escapeHtml(kept(payload).trim())}</textarea>`);
+        const dir = await ben.get(`/spaces/${xssSpace}/people-directory?q=${encodeURIComponent(payload.slice(0, 100))}`);
+        assertNoActiveContent(dir.body, `directory for ${JSON.stringify(payload)}`);
+      }
+      const refused = await ann.post(`/spaces/${xssSpace}/people-directory/profile`, { bio: `${PAYLOADS[0]}${'x'.repeat(1000)}`, expertise: PAYLOADS[2]! });
+      expect(refused.status).to.equal(413);
+      assertNoActiveContent(refused.body, 'refused profile form');
+      expect(refused.body).to.contain(escapeHtml(PAYLOADS[2]!));
     });
 
     it('paginates the thread list (20 a page)', async () => {
