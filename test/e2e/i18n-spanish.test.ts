@@ -21,7 +21,7 @@ const ENGLISH = [
   'Accept as answer', 'Delete this post?', 'Pin thread', 'Lock thread', 'Kind of thread', 'Post thread',
   'Save changes', 'Edit your thread', 'Back to the thread', 'Markdown works', 'Skip to content',
   'Link to this post', '1 reply', 'more replies', 'Edit history', 'Give the thread a title', 'Write something first',
-  'does not exist in this course', 'Something went wrong', 'could not continue', 'Error code:',
+  'does not exist in this course', 'Pre-course prep', '(learner)', 'Something went wrong', 'could not continue', 'Error code:',
 ];
 
 function englishIn(html: string): string[] {
