@@ -89,7 +89,7 @@ export function spaceRouter(deps: SpaceRouterDeps): Router {
       ]);
     }
     res.set('Cache-Control', 'no-store');
-    res.render('lti/deep-link-return', { title: 'Returning to your course', returnUrl: launch.deepLinking!.returnUrl, jwt });
+    res.render('lti/deep-link-return', { title: res.locals.t('lti:returning'), returnUrl: launch.deepLinking!.returnUrl, jwt });
   });
 
   // GET /spaces/:id, the space page, is the thread list: see discussion/discussion-router.ts.
