@@ -15,6 +15,7 @@ import { mentionRouter } from './mentions/mention-router.js';
 import { spaceRouter } from './spaces/space-router.js';
 import { spaceSettingsRouter } from './spaces/space-settings-router.js';
 import { landingPath } from './spaces/space-service.js';
+import { fieldMessage } from './discussion/discussion-input.js';
 import { errorHandler } from './web/error-handler.js';
 import { NotFoundError } from './web/errors.js';
 import { createI18n } from './i18n/i18n.js';
@@ -34,6 +35,8 @@ export function createApp(c: Container): Express {
   app.set('trust proxy', c.config.trustProxy);
   app.set('views', path.join(root, 'views'));
   app.set('view engine', 'ejs');
+  // Post forms' field errors are catalogue keys; every view that prints one translates with this.
+  app.locals.fieldMessage = fieldMessage;
   // Compile each template once; express only does this by default when NODE_ENV=production.
   app.set('view cache', true);
   app.disable('x-powered-by');
@@ -62,7 +65,7 @@ export function createApp(c: Container): Express {
   app.use(embeddedLrsRouter({ publicUrl: c.config.publicUrl, lrs: c.embeddedLrs, documents: c.embeddedLrsDocuments, credentials: c.embeddedLrsCreds }));
 
   app.use(() => {
-    throw new NotFoundError('There is no page at this address.');
+    throw new NotFoundError('There is no page at this address.').tr('errors:no_page');
   });
   app.use(errorHandler(c.log));
   return app;

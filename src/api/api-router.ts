@@ -1,3 +1,4 @@
+import { fieldMessage } from '../discussion/discussion-input.js';
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { Translate } from '../i18n/i18n.js';
@@ -50,7 +51,7 @@ function fieldErrors(t: Translate, error: z.ZodError, raw: unknown): FieldErrors
     const field = issue.path.length ? issue.path.map(String).join('.') : '_';
     const given = raw && typeof raw === 'object' ? (raw as Record<string, unknown>)[String(issue.path[0])] : undefined;
     // The discussion schemas say "This field is missing." for any non-string; say what was wrong.
-    fields[field] ??= issue.code === 'invalid_type' && given !== undefined ? t('api:errors.expectedType', { type: issue.expected }) : issue.message;
+    fields[field] ??= issue.code === 'invalid_type' && given !== undefined ? t('api:errors.expectedType', { type: issue.expected }) : fieldMessage(t, 'en', issue.message, typeof given === 'string' && issue.path[0] === 'body' ? given : undefined);
     if (issue.code === 'too_big' && LARGE_FIELDS.has(field)) tooLarge = true;
   }
   return new FieldErrors(t, tooLarge ? 413 : 400, fields);

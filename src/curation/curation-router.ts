@@ -167,7 +167,7 @@ export function curationRouter(deps: CurationRouterDeps): Router {
   r.post('/spaces/:id/moderation/posts/:postId/:action', ...post, async (req, res) => {
     const action = actionParam.safeParse(req.params.action);
     // An unknown action is an unknown address.
-    if (!action.success) throw new NotFoundError('There is no page at this address.');
+    if (!action.success) throw new NotFoundError('There is no page at this address.').tr('errors:no_page');
     const { space } = await deps.curation.moderate(res.locals.launch!, id(req.params.id), id(req.params.postId), action.data);
     res.redirect(303, withSession(`/spaces/${space.id}/moderation?done=${action.data}`, res.locals.sessionToken!));
   });

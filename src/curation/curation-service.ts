@@ -161,10 +161,10 @@ export function createCurationService(deps: CurationDeps) {
       const space = await loadSpace(deps, v, spaceId);
       const { post, thread } = await load(v, postId);
       // The post must be in the space the queue is for: another space's id is as unknown as another course's.
-      if (thread.spaceId !== space.id) throw new NotFoundError('This post does not exist in this space.');
+      if (thread.spaceId !== space.id) throw new NotFoundError('This post does not exist in this space.').tr('errors:no_post_in_space');
       requireStaff(v);
       const by = requireUser(v);
-      if ((action === 'hide' || action === 'restore') && post.deletedAt !== null) throw new AppError(409, 'post_unavailable', 'Its author deleted this post, so there is nothing to hide or restore.', 'Dismiss the flags instead.');
+      if ((action === 'hide' || action === 'restore') && post.deletedAt !== null) throw new AppError(409, 'post_unavailable', 'Its author deleted this post, so there is nothing to hide or restore.', 'Dismiss the flags instead.').tr('errors:gone_moderate');
       const resolved = await deps.flags.moderate({ id: post.id, threadId: thread.id }, action, by, deps.clock.now());
       return { space, resolved };
     },
@@ -202,6 +202,6 @@ function stateOf(f: FlagOnPost): QueueEntry['state'] {
 /** Any named participant flags a visible post that is not their own. */
 export function assertCanFlag(v: Viewer, p: Post): void {
   requireUser(v);
-  if (p.authorId === v.userId) throw new ForbiddenError('own_post', 'You cannot flag your own post.', 'Edit or delete it instead.');
-  if (postState(p) !== 'visible') throw new AppError(409, 'post_unavailable', 'That post was deleted or hidden, so it cannot be flagged.');
+  if (p.authorId === v.userId) throw new ForbiddenError('own_post', 'You cannot flag your own post.', 'Edit or delete it instead.').tr('errors:own_post_flag');
+  if (postState(p) !== 'visible') throw new AppError(409, 'post_unavailable', 'That post was deleted or hidden, so it cannot be flagged.').tr('errors:gone_flag');
 }

@@ -56,6 +56,7 @@ export class RateLimitedError extends AppError {
       `You are ${kind === 'post' ? 'posting' : kind === 'flag' ? 'flagging posts' : 'reacting'} faster than this course allows. You can try again in ${retryAfterSeconds} second${retryAfterSeconds === 1 ? '' : 's'}, at ${new Date(retryAt).toISOString().slice(11, 19)} UTC.`,
       'What you wrote is kept: wait, then send it again.',
     );
+    this.tr(`errors:rate_limited.${kind}`, { count: retryAfterSeconds, time: new Date(retryAt).toISOString().slice(11, 19) });
   }
 }
 

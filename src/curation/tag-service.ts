@@ -15,7 +15,7 @@ export async function tagsFor(tags: TagStore, contextId: string, spaceId: string
   if (ids.length === 0) return [];
   const known = new Map((await tags.list(contextId, spaceId)).map((t) => [t.id, t]));
   const out = ids.map((id) => known.get(id));
-  if (out.some((t) => !t)) throw new BadRequestError('unknown_tag', 'One of the tags you chose is not a tag of this space.', 'Reload the page and choose again.');
+  if (out.some((t) => !t)) throw new BadRequestError('unknown_tag', 'One of the tags you chose is not a tag of this space.', 'Reload the page and choose again.').tr('errors:unknown_tag');
   return out as Tag[];
 }
 
@@ -68,13 +68,13 @@ export function createTagService(deps: TagServiceDeps) {
       const space = await loadSpace(deps, v, spaceId);
       requireStaff(v);
       const tag = await deps.tags.create(space.id, label, deps.clock.now());
-      if (!tag) throw new AppError(409, 'tag_exists', `This space already has the tag “${label}”.`);
+      if (!tag) throw new AppError(409, 'tag_exists', `This space already has the tag “${label}”.`).tr('errors:tag_exists', { label });
       return tag;
     },
 
     async rename(launch: LaunchContext, spaceId: string, tagId: string, label: string): Promise<void> {
       const { tag } = await staffTag(launch, spaceId, tagId);
-      if (!(await deps.tags.rename(tag.id, label))) throw new AppError(409, 'tag_exists', `This space already has the tag “${label}”.`);
+      if (!(await deps.tags.rename(tag.id, label))) throw new AppError(409, 'tag_exists', `This space already has the tag “${label}”.`).tr('errors:tag_exists', { label });
     },
 
     async remove(launch: LaunchContext, spaceId: string, tagId: string): Promise<void> {
@@ -86,7 +86,7 @@ export function createTagService(deps: TagServiceDeps) {
     async filterTag(launch: LaunchContext, spaceId: string, tagId: string): Promise<Tag> {
       const v = viewerOf(launch);
       const tag = await deps.tags.get(v.contextId, tagId);
-      if (!tag || tag.spaceId !== spaceId) throw new NotFoundError('This tag does not exist in this space.');
+      if (!tag || tag.spaceId !== spaceId) throw new NotFoundError('This tag does not exist in this space.').tr('errors:no_tag');
       return tag;
     },
 
@@ -95,7 +95,7 @@ export function createTagService(deps: TagServiceDeps) {
       const v = viewerOf(launch);
       const { thread, space } = await loadThread(deps, v, threadId);
       requireUser(v);
-      if (!v.staff && thread.authorId !== v.userId) throw new ForbiddenError('not_author', 'Only the thread’s author or an instructor can change its tags.');
+      if (!v.staff && thread.authorId !== v.userId) throw new ForbiddenError('not_author', 'Only the thread’s author or an instructor can change its tags.').tr('errors:not_author_tags');
       const chosen = new Set(((await deps.tags.ofThreads([thread.id])).get(thread.id) ?? []).map((t) => t.id));
       return { space, thread, tags: await deps.tags.list(v.contextId, space.id), chosen };
     },
@@ -105,8 +105,8 @@ export function createTagService(deps: TagServiceDeps) {
       const v = viewerOf(launch);
       const { thread, space } = await loadThread(deps, v, threadId);
       requireUser(v);
-      if (!v.staff && thread.authorId !== v.userId) throw new ForbiddenError('not_author', 'Only the thread’s author or an instructor can change its tags.');
-      if (thread.locked && !v.staff) throw new ForbiddenError('thread_locked', 'This thread is locked: its tags can no longer be changed.');
+      if (!v.staff && thread.authorId !== v.userId) throw new ForbiddenError('not_author', 'Only the thread’s author or an instructor can change its tags.').tr('errors:not_author_tags');
+      if (thread.locked && !v.staff) throw new ForbiddenError('thread_locked', 'This thread is locked: its tags can no longer be changed.').tr('errors:locked_tags');
       const tags = await tagsFor(deps.tags, v.contextId, space.id, tagIds);
       const now = deps.clock.now();
       await deps.tags.replace(thread.id, tags.map((t) => t.id), now, (trx, added) => recordTagsIn(deps.xapi, launch, trx, now, space, thread, tags.filter((t) => added.includes(t.id))));
@@ -117,7 +117,7 @@ export function createTagService(deps: TagServiceDeps) {
     const v = viewerOf(launch);
     const space = await loadSpace(deps, v, spaceId);
     const tag = await deps.tags.get(v.contextId, tagId);
-    if (!tag || tag.spaceId !== space.id) throw new NotFoundError('This tag does not exist in this space.');
+    if (!tag || tag.spaceId !== space.id) throw new NotFoundError('This tag does not exist in this space.').tr('errors:no_tag');
     requireStaff(v);
     return { space, tag };
   }

@@ -30,6 +30,3 @@ export function timeFormatter(zone: string, locale: string): (ms: number) => Tim
     return { iso: new Date(ms).toISOString(), text: dt.toLocaleString({ ...DateTime.DATETIME_MED, timeZoneName: 'short' }) };
   };
 }
-
-/** "1 reply", "3 replies". English for now; the message catalogue will take these over. */
-export const plural = (n: number, one: string, many: string): string => `${n.toLocaleString('en')} ${n === 1 ? one : many}`;

@@ -40,31 +40,33 @@ export type EditField = 'title' | 'body';
 // Control characters other than tab and newline carry no meaning in a post, and PostgreSQL
 // refuses NUL in text outright: they are dropped.
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
-const text = z.preprocess((v) => (typeof v === 'string' ? v.replace(/\r\n?/g, '\n').replace(CONTROL, '') : v), z.string({ error: 'This field is missing.' }));
+// Messages are catalogue keys (`discussion:fields.*`), like curation's and spaces': the pages and
+// the API translate them with the limits as parameters (views/discussion/field-message.ejs).
+const text = z.preprocess((v) => (typeof v === 'string' ? v.replace(/\r\n?/g, '\n').replace(CONTROL, '') : v), z.string({ error: 'discussion:fields.missing' }));
 
 // A title is one line: runs of whitespace (newlines, tabs) become one space.
 const title = text
   .transform((s) => s.replace(/\s+/g, ' ').trim())
-  .pipe(z.string().min(1, 'Give the thread a title.').max(TITLE_MAX, `Keep the title to ${TITLE_MAX} characters or fewer.`));
+  .pipe(z.string().min(1, 'discussion:fields.titleMissing').max(TITLE_MAX, 'discussion:fields.titleTooLong'));
 
 const body = text.pipe(
   z
     .string()
-    .refine((s) => s.trim().length > 0, 'Write something first.')
-    .pipe(z.string().max(BODY_MAX, { error: (i) => `Posts can be up to ${BODY_MAX.toLocaleString('en')} characters; this one has ${(i.input as string).length.toLocaleString('en')}. Shorten it and post again.` })),
+    .refine((s) => s.trim().length > 0, 'discussion:fields.bodyEmpty')
+    .pipe(z.string().max(BODY_MAX, 'discussion:fields.bodyTooLong')),
 );
 
 /** Also the JSON API's request bodies (src/api), and from them its OpenAPI schemas. */
 export const threadSchema = z.object({
   title,
-  kind: z.enum(THREAD_KINDS, { error: 'Choose a discussion or a question.' }).default('discussion'),
+  kind: z.enum(THREAD_KINDS, { error: 'discussion:fields.kind' }).default('discussion'),
   body,
 });
 
 // Checkboxes: absent when none is ticked, a string for one, an array for several.
 const tagIdsSchema = z.preprocess(
   (v) => (v === undefined || v === '' ? [] : Array.isArray(v) ? v : [v]),
-  z.array(z.string().max(36)).max(TAGS_PER_THREAD, `Choose up to ${TAGS_PER_THREAD} tags.`).transform((a) => [...new Set(a)]),
+  z.array(z.string().max(36)).max(TAGS_PER_THREAD, 'discussion:fields.tagsTooMany').transform((a) => [...new Set(a)]),
 );
 
 export const replySchema = z.object({
@@ -76,6 +78,17 @@ export const replySchema = z.object({
     .optional()
     .transform((v) => v || null),
 });
+
+/**
+ * A field message in the reader's language. `message` is a catalogue key from the schemas above,
+ * or text a router already translated (a rate-limit refusal), which passes through. `body` is
+ * what was typed, for "this one has N characters".
+ */
+export function fieldMessage(t: (key: string, opts: Record<string, unknown>) => string, lang: string, message: string, body?: string): string {
+  if (!/^[a-z]+:[A-Za-z0-9_.]+$/.test(message)) return message;
+  const length = (body ?? '').replace(/\r\n?/g, '\n').replace(CONTROL, '').length;
+  return t(message, { titleMax: TITLE_MAX, bodyMax: BODY_MAX.toLocaleString(lang), tagsMax: TAGS_PER_THREAD, length: length.toLocaleString(lang) });
+}
 
 function fail<F extends string>(error: z.ZodError, raw: Record<string, unknown>, fields: readonly F[]): Parsed<never, F> {
   const errors: FieldErrors<F> = {};

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { describeSpace } from '../spaces/space-router.js';
 import type { Space } from '../spaces/space-store.js';
 import { requireCsrf, withSession } from '../web/session.js';
-import { plural, timeFormatter, usableLocale } from './discussion-format.js';
+import { timeFormatter, usableLocale } from './discussion-format.js';
 import { BODY_MAX, parseEditInput, parseReplyInput, parseThreadInput, TITLE_MAX, type FieldErrors, type FormValues } from './discussion-input.js';
 import type { PostLocation, PostService } from './post-service.js';
 import type { ThreadService } from './thread-service.js';
@@ -59,7 +59,6 @@ export function discussionRouter(deps: DiscussionRouterDeps): Router {
       ...describeSpace(space, locale),
       link: (path: string) => withSession(path, token),
       time: timeFormatter(space.timeZone, locale),
-      plural,
       limits: { title: TITLE_MAX, body: BODY_MAX },
     };
   }
@@ -83,7 +82,7 @@ export function discussionRouter(deps: DiscussionRouterDeps): Router {
 
   r.get('/spaces/:id/threads/new', s, async (req, res) => {
     const space = await deps.threads.spaceForNewThread(res.locals.launch!, id(req.params.id));
-    res.render('discussion/new-thread', { ...pageLocals(res, space), title: `New thread · ${space.title}`, values: { kind: 'discussion' }, errors: {} });
+    res.render('discussion/new-thread', { ...pageLocals(res, space), title: res.locals.t('thread:newThreadTitle', { space: space.title }), values: { kind: 'discussion' }, errors: {} });
   });
 
   r.post('/spaces/:id/threads', ...post, async (req, res) => {
@@ -91,13 +90,13 @@ export function discussionRouter(deps: DiscussionRouterDeps): Router {
     const parsed = parseThreadInput(req.body as Record<string, unknown>);
     if (!parsed.ok) {
       const space = await deps.threads.spaceForNewThread(launch, id(req.params.id));
-      return res.status(parsed.status).render('discussion/new-thread', { ...pageLocals(res, space), title: `New thread · ${space.title}`, values: parsed.values, errors: parsed.errors });
+      return res.status(parsed.status).render('discussion/new-thread', { ...pageLocals(res, space), title: res.locals.t('thread:newThreadTitle', { space: space.title }), values: parsed.values, errors: parsed.errors });
     }
     // Over the rate limit: 429 with Retry-After, and the form back with what they typed.
     const thread = await deps.threads.create(launch, id(req.params.id), parsed.value).catch(async (e: unknown) => {
       if (!(e instanceof RateLimitedError)) throw e;
       const space = await deps.threads.spaceForNewThread(launch, id(req.params.id));
-      res.set('Retry-After', String(e.retryAfterSeconds)).status(429).render('discussion/new-thread', { ...pageLocals(res, space), title: `New thread · ${space.title}`, values: req.body, errors: { body: rateLimitMessage(res.locals.t, e) } });
+      res.set('Retry-After', String(e.retryAfterSeconds)).status(429).render('discussion/new-thread', { ...pageLocals(res, space), title: res.locals.t('thread:newThreadTitle', { space: space.title }), values: req.body, errors: { body: rateLimitMessage(res.locals.t, e) } });
       return null;
     });
     if (!thread) return;
@@ -110,7 +109,7 @@ export function discussionRouter(deps: DiscussionRouterDeps): Router {
     const shown = [...postsIn(view.opening), ...(view.focus ? postsIn(view.focus.post) : [])];
     const unread = deps.mentions ? await deps.mentions.threadPage(res.locals.launch!, view.thread.id, shown) : null;
     // A prompt (spaces/prompt-service.ts) has its own page: the prompt, the answer form, the answers.
-    res.render(view.prompt ? 'prompts/prompt' : 'discussion/thread', { ...pageLocals(res, view.space), title: view.thread.displayTitle ?? 'Hidden thread', ...view, unread, bell: unread?.bell ?? null });
+    res.render(view.prompt ? 'prompts/prompt' : 'discussion/thread', { ...pageLocals(res, view.space), title: view.thread.displayTitle ?? res.locals.t('thread:hiddenThread'), ...view, unread, bell: unread?.bell ?? null });
   });
 
   r.post('/threads/:id/replies', ...post, async (req, res) => {
@@ -120,13 +119,13 @@ export function discussionRouter(deps: DiscussionRouterDeps): Router {
     if (!parsed.ok) {
       const parentId = typeof parsed.values.parent_post_id === 'string' && parsed.values.parent_post_id ? parsed.values.parent_post_id : null;
       const ctx = await deps.posts.replyContext(launch, threadId, parentId);
-      return res.status(parsed.status).render('discussion/reply', { ...pageLocals(res, ctx.space), title: `Reply · ${ctx.thread.title}`, ...ctx, values: parsed.values, errors: parsed.errors });
+      return res.status(parsed.status).render('discussion/reply', { ...pageLocals(res, ctx.space), title: res.locals.t('thread:replyTitle', { title: ctx.thread.title }), ...ctx, values: parsed.values, errors: parsed.errors });
     }
     const done = await deps.posts.reply(launch, threadId, parsed.value).catch(async (e: unknown) => {
       if (!(e instanceof RateLimitedError)) throw e;
       const ctx = await deps.posts.replyContext(launch, threadId, parsed.value.parentPostId);
       const values = { body: parsed.value.body, parent_post_id: parsed.value.parentPostId ?? '' };
-      res.set('Retry-After', String(e.retryAfterSeconds)).status(429).render('discussion/reply', { ...pageLocals(res, ctx.space), title: `Reply · ${ctx.thread.title}`, ...ctx, values, errors: { body: rateLimitMessage(res.locals.t, e) } });
+      res.set('Retry-After', String(e.retryAfterSeconds)).status(429).render('discussion/reply', { ...pageLocals(res, ctx.space), title: res.locals.t('thread:replyTitle', { title: ctx.thread.title }), ...ctx, values, errors: { body: rateLimitMessage(res.locals.t, e) } });
       return null;
     });
     if (done) redirectTo(res, done.location);
@@ -153,7 +152,7 @@ export function discussionRouter(deps: DiscussionRouterDeps): Router {
   r.get('/posts/:id/edit', s, async (req, res) => {
     const ctx = await deps.posts.forEdit(res.locals.launch!, id(req.params.id));
     const values: FormValues<'title' | 'body'> = { body: ctx.post.bodyMarkdown, ...(ctx.isOpening ? { title: ctx.thread.title } : {}) };
-    res.render('discussion/edit', { ...pageLocals(res, ctx.space), title: `Edit post · ${ctx.thread.title}`, ...ctx, values, errors: {} satisfies FieldErrors<'title' | 'body'> });
+    res.render('discussion/edit', { ...pageLocals(res, ctx.space), title: res.locals.t('thread:editPostTitle', { title: ctx.thread.title }), ...ctx, values, errors: {} satisfies FieldErrors<'title' | 'body'> });
   });
 
   r.post('/posts/:id/edit', ...post, async (req, res) => {
@@ -162,14 +161,14 @@ export function discussionRouter(deps: DiscussionRouterDeps): Router {
     const ctx = await deps.posts.forEdit(launch, postId);
     const parsed = parseEditInput(req.body as Record<string, unknown>, ctx.isOpening);
     if (!parsed.ok) {
-      return res.status(parsed.status).render('discussion/edit', { ...pageLocals(res, ctx.space), title: `Edit post · ${ctx.thread.title}`, ...ctx, values: parsed.values, errors: parsed.errors });
+      return res.status(parsed.status).render('discussion/edit', { ...pageLocals(res, ctx.space), title: res.locals.t('thread:editPostTitle', { title: ctx.thread.title }), ...ctx, values: parsed.values, errors: parsed.errors });
     }
     redirectTo(res, await deps.posts.edit(launch, postId, parsed.value));
   });
 
   r.get('/posts/:id/history', s, async (req, res) => {
     const h = await deps.posts.history(res.locals.launch!, id(req.params.id));
-    res.render('discussion/history', { ...pageLocals(res, h.space), title: `Edit history · ${h.thread.title}`, ...h });
+    res.render('discussion/history', { ...pageLocals(res, h.space), title: res.locals.t('thread:historyTitle', { title: h.thread.title }), ...h });
   });
 
   r.post('/posts/:id/delete', ...post, async (req, res) => {

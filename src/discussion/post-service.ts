@@ -67,7 +67,7 @@ export function createPostService(deps: DiscussionDeps) {
     const prompts = deps.prompts;
     if (!prompts) throw new Error('prompt threads need a prompt store');
     const already = await prompts.answerOf(thread.id, authorId);
-    const twice = () => new AppError(409, 'already_answered', 'You have already answered this prompt: each person gives one answer.', 'Edit your answer instead.');
+    const twice = () => new AppError(409, 'already_answered', 'You have already answered this prompt: each person gives one answer.', 'Edit your answer instead.').tr('errors:already_answered');
     if (already) throw twice();
     const now = deps.clock.now();
     const statement = recordIn(deps.xapi, launch, ({ postId }: { postId: string }) => ({
@@ -103,7 +103,7 @@ export function createPostService(deps: DiscussionDeps) {
       const v = viewerOf(launch);
       const { thread, space } = await loadThread(deps, v, threadId);
       let parent = input.parentPostId ? (await load(v, input.parentPostId).catch(() => null))?.post : await deps.posts.opening(thread.id);
-      if (!parent || parent.threadId !== thread.id) throw new NotFoundError('The post you replied to does not exist in this thread.');
+      if (!parent || parent.threadId !== thread.id) throw new NotFoundError('The post you replied to does not exist in this thread.').tr('errors:no_parent');
       assertCanReply(v, thread, parent);
       assertCanPostNow(v, space, deps.clock.now());
       // A reply to the prompt itself is an answer: one per person, recorded as `answered`.
@@ -141,7 +141,7 @@ export function createPostService(deps: DiscussionDeps) {
       const { thread, space } = await loadThread(deps, v, threadId);
       // Through load(): a post hidden by post-first is as unknown here as anywhere.
       const parent = parentPostId ? ((await load(v, parentPostId).catch(() => null))?.post ?? null) : await deps.posts.opening(thread.id);
-      if (!parent || parent.threadId !== thread.id) throw new NotFoundError('The post you replied to does not exist in this thread.');
+      if (!parent || parent.threadId !== thread.id) throw new NotFoundError('The post you replied to does not exist in this thread.').tr('errors:no_parent');
       const view = postView(v, thread, parent);
       await applyAnonymity(deps.anonymity, v, space, [view]);
       return { space, thread, parent: view };
@@ -183,7 +183,7 @@ export function createPostService(deps: DiscussionDeps) {
           text: input.body,
         }))),
       );
-      if (!ok) throw new AppError(409, 'edit_conflict', 'This post changed while you were editing it.', 'Open it again to see the latest version, then make your change.');
+      if (!ok) throw new AppError(409, 'edit_conflict', 'This post changed while you were editing it.', 'Open it again to see the latest version, then make your change.').tr('errors:edit_conflict');
       return locate(post);
     },
 

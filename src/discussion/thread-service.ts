@@ -129,7 +129,7 @@ const clampPage = (page: number, count: number): number => Math.min(Math.max(1, 
 export async function loadThread(deps: Pick<DiscussionDeps, 'spaces' | 'threads'>, v: Viewer, threadId: string): Promise<{ thread: Thread; space: Space }> {
   const thread = await deps.threads.get(v.contextId, threadId);
   const space = thread ? await deps.spaces.get(v.contextId, thread.spaceId) : null;
-  if (!thread || !space) throw new NotFoundError('This thread does not exist in this course.');
+  if (!thread || !space) throw new NotFoundError('This thread does not exist in this course.').tr('errors:no_thread');
   return { thread, space };
 }
 
@@ -143,18 +143,18 @@ export async function loadVisiblePost(
   v: Viewer,
   postId: string): Promise<{ post: Post; thread: Thread; space: Space }> {
   const post = await deps.posts.get(v.contextId, postId);
-  if (!post) throw new NotFoundError('This post does not exist in this course.');
+  if (!post) throw new NotFoundError('This post does not exist in this course.').tr('errors:no_post');
   const { thread, space } = await loadThread(deps, v, post.threadId);
   if (thread.kind === 'prompt' && post.depth > 0) {
     const answered = v.userId !== null && deps.prompts ? (await deps.prompts.answerOf(thread.id, v.userId)) !== null : false;
-    if (!canSeePromptPost(v, space, thread, post, answered)) throw new NotFoundError('This post does not exist in this course.');
+    if (!canSeePromptPost(v, space, thread, post, answered)) throw new NotFoundError('This post does not exist in this course.').tr('errors:no_post');
   }
   return { post, thread, space };
 }
 
 export async function loadSpace(deps: Pick<DiscussionDeps, 'spaces'>, v: Viewer, spaceId: string): Promise<Space> {
   const space = await deps.spaces.get(v.contextId, spaceId);
-  if (!space) throw new NotFoundError('This discussion space does not exist in this course.');
+  if (!space) throw new NotFoundError('This discussion space does not exist in this course.').tr('errors:no_space');
   return space;
 }
 
@@ -175,7 +175,7 @@ export function createThreadService(deps: DiscussionDeps) {
       const space = await loadSpace(deps, v, spaceId);
       // A tag from another space or course is as unknown as its id would be: 404.
       const tag = opts.tagId ? ((await deps.tags?.get(v.contextId, opts.tagId)) ?? null) : null;
-      if (opts.tagId && (!tag || tag.spaceId !== space.id)) throw new NotFoundError('This tag does not exist in this space.');
+      if (opts.tagId && (!tag || tag.spaceId !== space.id)) throw new NotFoundError('This tag does not exist in this space.').tr('errors:no_tag');
       const tagId = tag?.id ?? null;
       const threadCount = await deps.threads.count(v.contextId, space.id, tagId);
       const pageCount = pageCountOf(threadCount, size.threads);
@@ -292,7 +292,7 @@ export function createThreadService(deps: DiscussionDeps) {
         };
       }
       if (prompt?.peersHidden) {
-        if (opts.focusId && opts.focusId !== open.id) throw new NotFoundError('This post does not exist in this thread.');
+        if (opts.focusId && opts.focusId !== open.id) throw new NotFoundError('This post does not exist in this thread.').tr('errors:no_post_in_thread');
         const tree = buildTree(v, thread, open, []);
         restrictWrites(v, space, now, tree);
         tree.can.reply = prompt.canAnswer;
@@ -321,7 +321,7 @@ export function createThreadService(deps: DiscussionDeps) {
       let tree: PostView;
       let focus: ThreadPage['focus'] = null;
       const focusPost = opts.focusId ? await deps.posts.get(v.contextId, opts.focusId) : null;
-      if (opts.focusId && (!focusPost || focusPost.threadId !== thread.id)) throw new NotFoundError('This post does not exist in this thread.');
+      if (opts.focusId && (!focusPost || focusPost.threadId !== thread.id)) throw new NotFoundError('This post does not exist in this thread.').tr('errors:no_post_in_thread');
       if (focusPost && focusPost.depth > 0) {
         const sub = await deps.posts.subtree(focusPost, focusPost.depth + VISIBLE_LEVELS + 1);
         page = Math.floor((await deps.posts.branchIndex(thread.id, focusPost.branchId ?? focusPost.id)) / size.replies) + 1;

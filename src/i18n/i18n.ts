@@ -26,6 +26,15 @@ export interface I18n {
   translator(tag: string | null | undefined): Translate;
 }
 
+/**
+ * "1 reply", "3 replies" from the catalogue: `key` has `_one` / `_other` forms (CLDR plurals, so
+ * languages with more forms just add them), `{{formatted}}` is the number in the page's language
+ * (1,234 / 1.234) and `count` picks the form.
+ */
+export function counter(t: (key: string, opts: Record<string, unknown>) => string, lang: string): (key: string, n: number) => string {
+  return (key, n) => t(key, { count: n, formatted: n.toLocaleString(lang) });
+}
+
 export function catalogueLocale(tag: string | null | undefined): CatalogueLocale {
   // LTI launch_presentation.locale is BCP 47, but Moodle sends POSIX tags (es_MX).
   const lang = (tag ?? '').trim().replace(/_/g, '-').split('-')[0]!.toLowerCase();

@@ -57,7 +57,7 @@ export function ltiRouter(deps: LtiRouterDeps): Router {
     if (started.storageTarget) {
       // The platform offers storage: keep the binding there too, in case our cookie is blocked.
       res.render('lti/login-storage', {
-        title: 'Opening Threadline',
+        title: res.locals.t('lti:opening'),
         authUrl: started.authUrl,
         storageTarget: started.storageTarget,
         platformOrigin: new URL(started.platform.authEndpoint).origin,
@@ -98,7 +98,7 @@ export function ltiRouter(deps: LtiRouterDeps): Router {
       if (outcome.kind === 'check_storage') {
         res.set('Cache-Control', 'no-store');
         res.render('lti/launch-storage', {
-          title: 'Opening Threadline',
+          title: res.locals.t('lti:opening'),
           idToken: body.id_token,
           state: outcome.state.state,
           storageTarget: outcome.state.storageTarget,

@@ -32,7 +32,7 @@ export function registrationRouter(deps: RegistrationRouterDeps): Router {
         'dynamic registration ok',
       );
       res.render('lti/register-done', {
-        title: 'Threadline is registered',
+        title: res.locals.t('home:registered.title'),
         platform: outcome.platform,
         deploymentId: outcome.deploymentId,
         needsActivation: outcome.needsActivation,
@@ -44,7 +44,7 @@ export function registrationRouter(deps: RegistrationRouterDeps): Router {
       res.locals.errorCode = err.code;
       // §3.6 asks the tool to signal the platform window "successfully or not"; this page does it
       // when the admin has read the problem and presses Close.
-      res.status(err.status).render('lti/register-error', { title: 'Threadline could not be registered', error: err });
+      res.status(err.status).render('lti/register-error', { title: res.locals.t('home:registerFailed'), error: err });
     }
   });
 

@@ -118,7 +118,7 @@ export function createMentionService(deps: MentionServiceDeps) {
       const v = viewerOf(launch);
       const space = await loadSpace(deps, v, spaceId);
       requireUser(v);
-      if (!(await deps.notifications.markRead(recipient(v)!, id, deps.clock.now()))) throw new NotFoundError('This notification does not exist.');
+      if (!(await deps.notifications.markRead(recipient(v)!, id, deps.clock.now()))) throw new NotFoundError('This notification does not exist.').tr('errors:no_notification');
       return space;
     },
 

@@ -96,7 +96,7 @@ export function createPromptService(deps: PromptServiceDeps) {
   async function staffSpace(launch: LaunchContext, spaceId: string): Promise<Space> {
     const v = viewerOf(launch);
     const space = await deps.spaces.get(v.contextId, spaceId);
-    if (!space) throw new NotFoundError('This discussion space does not exist in this course.');
+    if (!space) throw new NotFoundError('This discussion space does not exist in this course.').tr('errors:no_space');
     requireUser(v);
     requireStaff(v);
     return space;
@@ -108,7 +108,7 @@ export function createPromptService(deps: PromptServiceDeps) {
     const thread = await deps.threads.get(v.contextId, threadId);
     const details = thread && thread.kind === 'prompt' ? await deps.prompts.details(thread.id) : null;
     const space = thread ? await deps.spaces.get(v.contextId, thread.spaceId) : null;
-    if (!thread || !details || !space) throw new NotFoundError('This prompt does not exist in this course.');
+    if (!thread || !details || !space) throw new NotFoundError('This prompt does not exist in this course.').tr('errors:no_prompt');
     requireUser(v);
     requireStaff(v);
     return { space, thread, details };
@@ -148,7 +148,7 @@ export function createPromptService(deps: PromptServiceDeps) {
           editorId,
           deps.clock.now(),
         );
-        if (!ok) throw new AppError(409, 'edit_conflict', 'This prompt changed while you were editing it.', 'Open it again to see the latest version, then make your change.');
+        if (!ok) throw new AppError(409, 'edit_conflict', 'This prompt changed while you were editing it.', 'Open it again to see the latest version, then make your change.').tr('errors:prompt_conflict');
       }
       await deps.prompts.updateDetails(thread.id, { required: input.required, materials: input.materials });
       return { ...thread, title: input.title };

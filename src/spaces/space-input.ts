@@ -12,12 +12,13 @@ export interface SpaceInput {
 const zones = new Set(Intl.supportedValuesOf('timeZone'));
 zones.add('UTC');
 
+// Messages are catalogue keys (`errors:setup.*`); views/spaces/setup.ejs translates them.
 const schema = z.object({
-  kind: z.enum(['prep', 'post_event'], { error: 'Choose a prep space or a post-event discussion.' }),
-  title: z.string().trim().min(1, 'Give the space a title.').max(200, 'Keep the title under 200 characters.'),
-  event_date: z.string().trim().regex(/^$|^\d{4}-\d{2}-\d{2}$/, 'Use a date like 2026-12-01.').default(''),
-  event_time: z.string().trim().regex(/^$|^\d{2}:\d{2}$/, 'Use a time like 09:30.').default(''),
-  time_zone: z.string().trim().refine((z) => zones.has(z), 'Choose a time zone from the list.'),
+  kind: z.enum(['prep', 'post_event'], { error: 'errors:setup.kind' }),
+  title: z.string().trim().min(1, 'errors:setup.title').max(200, 'errors:setup.titleTooLong'),
+  event_date: z.string().trim().regex(/^$|^\d{4}-\d{2}-\d{2}$/, 'errors:setup.date').default(''),
+  event_time: z.string().trim().regex(/^$|^\d{2}:\d{2}$/, 'errors:setup.time').default(''),
+  time_zone: z.string().trim().refine((z) => zones.has(z), 'errors:setup.zone'),
 });
 
 export type FieldErrors = Partial<Record<'kind' | 'title' | 'event_date' | 'event_time' | 'time_zone', string>>;
@@ -33,10 +34,10 @@ export function parseSpaceInput(body: Record<string, unknown>): { ok: true; valu
   let eventAt: number | null = null;
   if (v.event_date) {
     const dt = DateTime.fromISO(`${v.event_date}T${v.event_time || '09:00'}`, { zone: v.time_zone });
-    if (!dt.isValid) return { ok: false, errors: { event_date: 'That date does not exist.' } };
+    if (!dt.isValid) return { ok: false, errors: { event_date: 'errors:setup.noSuchDate' } };
     eventAt = dt.toMillis();
   } else if (v.event_time) {
-    return { ok: false, errors: { event_date: 'Give a date for the event time.' } };
+    return { ok: false, errors: { event_date: 'errors:setup.dateForTime' } };
   }
   return { ok: true, value: { kind: v.kind, title: v.title, eventAt, timeZone: v.time_zone } };
 }

@@ -36,6 +36,8 @@ export function postingState(space: Pick<Space, 'locked' | 'opensAt' | 'closesAt
 export const canPostNow = (v: SpaceViewer, space: Pick<Space, 'locked' | 'opensAt' | 'closesAt'>, now: number): boolean =>
   v.userId !== null && !v.readOnly && (v.staff || postingState(space, now) === 'open');
 
+// The catalogue formats the date in the reader's language with the same Intl options as fmt.
+const when = (ms: number, zone: string) => ({ when: new Date(ms), zone, formatParams: { when: { timeZone: zone, dateStyle: 'full', timeStyle: 'short' } } });
 const fmt = (ms: number, zone: string): string => new Date(ms).toLocaleString('en', { timeZone: zone, dateStyle: 'full', timeStyle: 'short' }) + ` (${zone})`;
 
 /** Throws 403 with the reason (and when it opens or closed) unless the viewer may post now. */
@@ -43,11 +45,11 @@ export function assertCanPostNow(v: SpaceViewer, space: Pick<Space, 'locked' | '
   if (v.staff) return;
   switch (postingState(space, now)) {
     case 'locked':
-      throw new ForbiddenError('space_locked', 'This space is locked: you can read it, but not post in it.', 'Your instructor can unlock it.');
+      throw new ForbiddenError('space_locked', 'This space is locked: you can read it, but not post in it.', 'Your instructor can unlock it.').tr('errors:space_locked');
     case 'not_yet_open':
-      throw new ForbiddenError('space_not_open', `This space opens for posting on ${fmt(space.opensAt!, space.timeZone)}.`, 'You can read it until then.');
+      throw new ForbiddenError('space_not_open', `This space opens for posting on ${fmt(space.opensAt!, space.timeZone)}.`, 'You can read it until then.').tr('errors:space_not_open', when(space.opensAt!, space.timeZone));
     case 'closed':
-      throw new ForbiddenError('space_closed', `This space closed for posting on ${fmt(space.closesAt!, space.timeZone)}.`, 'You can still read it.');
+      throw new ForbiddenError('space_closed', `This space closed for posting on ${fmt(space.closesAt!, space.timeZone)}.`, 'You can still read it.').tr('errors:space_closed', when(space.closesAt!, space.timeZone));
     default:
   }
 }

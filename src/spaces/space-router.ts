@@ -43,7 +43,7 @@ export function spaceRouter(deps: SpaceRouterDeps): Router {
       case 'space':
         return res.redirect(303, withSession(landingPath(landing), token));
       case 'setup':
-        return res.render('spaces/setup', pickerLocals(res.locals, { action: '/app/setup', heading: 'Set up this Threadline link' }));
+        return res.render('spaces/setup', pickerLocals(res.locals, { action: '/app/setup', heading: res.locals.t('errors:setup.headingSetup') }));
       default:
         return res.status(200).render('spaces/not-ready', { title: 'Threadline', reason: landing.kind });
     }
@@ -51,9 +51,9 @@ export function spaceRouter(deps: SpaceRouterDeps): Router {
 
   r.post('/app/setup', form, s, requireCsrf, async (req, res) => {
     const launch = res.locals.launch!;
-    if (!isStaff(launch.roles)) throw new ForbiddenError('forbidden_role', 'Only instructors can set up this link.');
+    if (!isStaff(launch.roles)) throw new ForbiddenError('forbidden_role', 'Only instructors can set up this link.').tr('errors:staff_setup');
     const parsed = parseSpaceInput(req.body as Record<string, unknown>);
-    if (!parsed.ok) return res.status(400).render('spaces/setup', pickerLocals(res.locals, { action: '/app/setup', heading: 'Set up this Threadline link', errors: parsed.errors, values: req.body }));
+    if (!parsed.ok) return res.status(400).render('spaces/setup', pickerLocals(res.locals, { action: '/app/setup', heading: res.locals.t('errors:setup.headingSetup'), errors: parsed.errors, values: req.body }));
     const space = await deps.spaces.create(launch, parsed.value, true);
     res.redirect(303, withSession(`/spaces/${space.id}`, res.locals.sessionToken!));
   });
@@ -62,7 +62,7 @@ export function spaceRouter(deps: SpaceRouterDeps): Router {
   r.get('/lti/deep-linking', s, (_req, res) => {
     const launch = res.locals.launch!;
     requireDeepLinking(launch);
-    res.render('spaces/setup', pickerLocals(res.locals, { action: '/lti/deep-linking', heading: 'Add Threadline to your course', deepLinking: true }));
+    res.render('spaces/setup', pickerLocals(res.locals, { action: '/lti/deep-linking', heading: res.locals.t('errors:setup.headingAdd'), deepLinking: true }));
   });
 
   r.post('/lti/deep-linking', form, s, requireCsrf, async (req, res) => {
@@ -75,7 +75,7 @@ export function spaceRouter(deps: SpaceRouterDeps): Router {
     } else {
       const parsed = parseSpaceInput(body);
       if (!parsed.ok) {
-        return res.status(400).render('spaces/setup', pickerLocals(res.locals, { action: '/lti/deep-linking', heading: 'Add Threadline to your course', deepLinking: true, errors: parsed.errors, values: body }));
+        return res.status(400).render('spaces/setup', pickerLocals(res.locals, { action: '/lti/deep-linking', heading: res.locals.t('errors:setup.headingAdd'), deepLinking: true, errors: parsed.errors, values: body }));
       }
       const space = await deps.spaces.create(launch, parsed.value, false);
       const when = space.eventAt ? DateTime.fromMillis(space.eventAt, { zone: space.timeZone }).toFormat("d LLL yyyy, HH:mm ZZZZ") : null;
@@ -89,7 +89,7 @@ export function spaceRouter(deps: SpaceRouterDeps): Router {
       ]);
     }
     res.set('Cache-Control', 'no-store');
-    res.render('lti/deep-link-return', { title: 'Returning to your course', returnUrl: launch.deepLinking!.returnUrl, jwt });
+    res.render('lti/deep-link-return', { title: res.locals.t('lti:returning'), returnUrl: launch.deepLinking!.returnUrl, jwt });
   });
 
   // GET /spaces/:id, the space page, is the thread list: see discussion/discussion-router.ts.
@@ -98,8 +98,8 @@ export function spaceRouter(deps: SpaceRouterDeps): Router {
 }
 
 function requireDeepLinking(launch: { messageType: string; roles: Parameters<typeof isStaff>[0]; deepLinking: unknown }): void {
-  if (launch.messageType !== 'LtiDeepLinkingRequest' || !launch.deepLinking) throw new BadRequestError('not_deep_linking', 'This page is only for adding Threadline to a course.');
-  if (!isStaff(launch.roles)) throw new ForbiddenError('forbidden_role', 'Only instructors can add Threadline to a course.');
+  if (launch.messageType !== 'LtiDeepLinkingRequest' || !launch.deepLinking) throw new BadRequestError('not_deep_linking', 'This page is only for adding Threadline to a course.').tr('errors:not_deep_linking');
+  if (!isStaff(launch.roles)) throw new ForbiddenError('forbidden_role', 'Only instructors can add Threadline to a course.').tr('errors:staff_add');
 }
 
 function pickerLocals(

@@ -20,8 +20,8 @@ export function landingPath(landing: Landing): string {
 export function createSpaceService(store: SpaceStore, clock: Clock) {
   return {
     async create(launch: LaunchContext, input: SpaceInput, bindToLink: boolean): Promise<Space> {
-      if (!isStaff(launch.roles)) throw new ForbiddenError('forbidden_role', 'Only instructors can create discussion spaces.');
-      if (!launch.context) throw new ForbiddenError('no_context', 'Threadline needs to be opened from a course.');
+      if (!isStaff(launch.roles)) throw new ForbiddenError('forbidden_role', 'Only instructors can create discussion spaces.').tr('errors:staff_create');
+      if (!launch.context) throw new ForbiddenError('no_context', 'Threadline needs to be opened from a course.').tr('errors:no_context');
       return store.create(
         {
           contextId: launch.context.id,
@@ -57,7 +57,7 @@ export function createSpaceService(store: SpaceStore, clock: Clock) {
     async get(launch: LaunchContext, id: string): Promise<Space> {
       // An id from another context gets 404, never data.
       const space = launch.context ? await store.get(launch.context.id, id) : null;
-      if (!space) throw new NotFoundError('This discussion space does not exist in this course.');
+      if (!space) throw new NotFoundError('This discussion space does not exist in this course.').tr('errors:no_space');
       return space;
     },
   };

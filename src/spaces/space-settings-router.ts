@@ -108,7 +108,7 @@ export function spaceSettingsRouter(deps: SpaceSettingsRouterDeps): Router {
     const parsed = moveBody.safeParse(req.body);
     if (!parsed.success) {
       await deps.prompts.forEdit(launch, id(req.params.id));
-      throw new BadRequestError('bad_direction', 'Move a prompt up or down.');
+      throw new BadRequestError('bad_direction', 'Move a prompt up or down.').tr('errors:bad_direction');
     }
     const space = await deps.prompts.move(launch, id(req.params.id), parsed.data.direction === 'up' ? -1 : 1);
     res.redirect(303, `${withSession(`/spaces/${space.id}`, res.locals.sessionToken!)}#prompts-h`);

@@ -122,7 +122,7 @@ export function createSpaceSettingsService(deps: { spaces: Pick<SpaceStore, 'get
     const v = viewerOf(launch);
     // 404 before 403: an id from another course says nothing about whether it exists.
     const space = await deps.spaces.get(v.contextId, spaceId);
-    if (!space) throw new NotFoundError('This discussion space does not exist in this course.');
+    if (!space) throw new NotFoundError('This discussion space does not exist in this course.').tr('errors:no_space');
     requireUser(v);
     requireStaff(v);
     return space;

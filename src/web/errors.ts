@@ -3,6 +3,14 @@
  * iframe) or JSON (API). `message` is safe to show to the user; `hint` tells them what to do.
  */
 export class AppError extends Error {
+  /**
+   * Where the message catalogue has this error: `errors:<name>` with `.message` and `.hint`, and
+   * the values they interpolate. The English `message` stays the one a log, a test or an API
+   * client without a language reads; pages and the API translate through the catalogue and fall
+   * back to it when the key is missing.
+   */
+  i18n?: { key: string; params?: Record<string, unknown> };
+
   constructor(
     readonly status: number,
     readonly code: string,
@@ -12,6 +20,21 @@ export class AppError extends Error {
     super(message);
     this.name = new.target.name;
   }
+
+  /** Names the catalogue entry (`'errors:no_thread'`): `throw new NotFoundError('…').tr('errors:no_thread')`. */
+  tr(key: string, params?: Record<string, unknown>): this {
+    this.i18n = params ? { key, params } : { key };
+    return this;
+  }
+}
+
+/** The message and hint of an error in the reader's language (English: exactly as thrown). */
+export function localizedError(t: (key: string, opts: Record<string, unknown> & { defaultValue: string }) => string, e: AppError): { message: string; hint?: string } {
+  if (!e.i18n) return { message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
+  const { key, params } = e.i18n;
+  const message = t(`${key}.message`, { ...params, defaultValue: e.message });
+  const hint = e.hint ? t(`${key}.hint`, { ...params, defaultValue: e.hint }) : undefined;
+  return { message, ...(hint ? { hint } : {}) };
 }
 
 export class BadRequestError extends AppError {
@@ -36,6 +59,7 @@ export class ForbiddenError extends AppError {
 export class NotFoundError extends AppError {
   constructor(message = 'Not found.') {
     super(404, 'not_found', message);
+    if (message === 'Not found.') this.tr('errors:not_found');
   }
 }
 

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { LOCALES, type CatalogueLocale, type I18n, type Translate } from '../i18n/i18n.js';
+import { counter, LOCALES, type CatalogueLocale, type I18n, type Translate } from '../i18n/i18n.js';
 
 declare module 'express-serve-static-core' {
   interface Locals {
@@ -7,6 +7,8 @@ declare module 'express-serve-static-core' {
     t: Translate;
     /** That language, for `<html lang>`. */
     lang: CatalogueLocale;
+    /** A counted phrase: `count('thread:replies', 3)` → "3 replies" / "3 respuestas". */
+    count: (key: string, n: number) => string;
   }
 }
 
@@ -21,6 +23,7 @@ export function localize(i18n: I18n) {
     Object.defineProperties(res.locals, {
       t: { get: () => i18n.translator(tag()), enumerable: true, configurable: true },
       lang: { get: () => i18n.localeOf(tag()), enumerable: true, configurable: true },
+      count: { get: () => counter(i18n.translator(tag()) as never, i18n.localeOf(tag())), enumerable: true, configurable: true },
     });
     next();
   };

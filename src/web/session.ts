@@ -37,12 +37,12 @@ const TOUCH_EVERY_MS = 60_000;
 export function requireSession(sessions: SessionStore, clock: Clock, idleSeconds: number) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const token = readSessionToken(req);
-    if (!token) throw new UnauthorizedError('session_missing', 'Threadline needs to be opened from your course.', 'Open the Threadline link in your course again.');
+    if (!token) throw new UnauthorizedError('session_missing', 'Threadline needs to be opened from your course.', 'Open the Threadline link in your course again.').tr('errors:session_missing');
     const hash = sha256(token);
     const session = await sessions.get(hash);
     const now = clock.now();
     if (!session || session.expiresAt < now) {
-      throw new UnauthorizedError('session_expired', 'Your Threadline session has expired.', 'Reload the page in your course to continue.');
+      throw new UnauthorizedError('session_expired', 'Your Threadline session has expired.', 'Reload the page in your course to continue.').tr('errors:session_expired');
     }
     // Sliding expiry, written at most once a minute to keep reads cheap.
     const expiresAt = now + idleSeconds * 1000;
@@ -65,7 +65,7 @@ export function requireCsrf(req: Request, res: Response, next: NextFunction): vo
   const session = res.locals.session;
   const sent = req.get('x-csrf-token') ?? (req.body as Record<string, unknown> | undefined)?._csrf;
   if (!session || typeof sent !== 'string' || !safeEqual(sent, session.csrfToken)) {
-    throw new ForbiddenError('csrf_invalid', 'This form has expired or did not come from Threadline.', 'Reload the page and try again; what you typed is kept below.');
+    throw new ForbiddenError('csrf_invalid', 'This form has expired or did not come from Threadline.', 'Reload the page and try again; what you typed is kept below.').tr('errors:csrf_invalid');
   }
   next();
 }
