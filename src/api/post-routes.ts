@@ -24,7 +24,7 @@ export function postRoutes(deps: { posts: PostService }): ApiRoute[] {
       ['post', '/posts/{id}/hide', 'hidePost', 'Hide a post from everyone but staff (staff)', 'moderation', [403, 404], (l, id) => deps.posts.setHidden(l, id, true)],
       ['post', '/posts/{id}/restore', 'restorePost', 'Show a hidden post again (staff)', 'moderation', [403, 404], (l, id) => deps.posts.setHidden(l, id, false)],
       ['delete', '/posts/{id}', 'deletePost', 'Delete your own post: it leaves a tombstone, its replies stay', 'posts', [403, 404, 409], (l, id) => deps.posts.remove(l, id)],
-      ['put', '/posts/{id}/reactions/helpful', 'markHelpful', 'Mark a post as helpful (not your own)', 'reactions', [403, 404, 409], (l, id) => deps.posts.setReaction(l, id, true)],
+      ['put', '/posts/{id}/reactions/helpful', 'markHelpful', 'Mark a post as helpful (not your own)', 'reactions', [403, 404, 409, 429], (l, id) => deps.posts.setReaction(l, id, true)],
       ['delete', '/posts/{id}/reactions/helpful', 'unmarkHelpful', 'Take back your "helpful"', 'reactions', [403, 404], (l, id) => deps.posts.setReaction(l, id, false)],
       ['post', '/posts/{id}/endorse', 'endorsePost', 'Endorse a post as an instructor (staff)', 'reactions', [403, 404, 409], (l, id) => deps.posts.setEndorsed(l, id, true)],
       ['post', '/posts/{id}/unendorse', 'unendorsePost', 'Withdraw an endorsement (staff)', 'reactions', [403, 404], (l, id) => deps.posts.setEndorsed(l, id, false)],

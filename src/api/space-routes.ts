@@ -55,7 +55,7 @@ export function spaceRoutes(deps: { spaces: SpaceService; threads: ThreadService
       body: threadSchema,
       status: 201,
       response: ThreadPageJson,
-      errors: [400, 403, 404, 413, 415],
+      errors: [400, 403, 404, 413, 415, 429],
       handler: async ({ launch, params, body, res }) => {
         const thread = await deps.threads.create(launch, params.id!, body);
         return threadPageJson(res.locals.t, await deps.threads.view(launch, thread.id, { page: 1 }));
