@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { PostJson, PostResultJson, ThreadPageJson } from '../../src/api/api-schemas.js';
-import { postJson, threadPageJson } from '../../src/api/api-serializers.js';
+import { authorJson, postJson, threadPageJson } from '../../src/api/api-serializers.js';
 import { fixedClock } from '../../src/clock.js';
 import { FakeDiscussionStore } from '../../src/discussion/fake-discussion-store.js';
 import { createPostService } from '../../src/discussion/post-service.js';
@@ -83,5 +83,11 @@ describe('discussion services for the JSON API (on fake stores)', () => {
     const leaky = { ...postJson(tr, (await posts.view(ann, parsed.opening.id)).post), authorId: 'ann', bodyHtml: '<b>' };
     expect(PostJson.parse(leaky)).not.to.have.any.keys('authorId', 'bodyHtml');
     expect(() => PostResultJson.parse({ post: { ...leaky, html: 42 }, location: { threadId: 'x', postId: 'y', page: 1, focusId: null } })).to.throw();
+  });
+
+  it('prints an author as the pages do: a pseudonym through the catalogue, else the name', () => {
+    expect(authorJson(tr, { authorName: null, pseudonym: 3 })).to.deep.equal({ authorName: 'spaces:anon.learner#3', pseudonym: 3, anonymousToPeers: false });
+    expect(authorJson(tr, { authorName: 'Ben', pseudonym: null, anonymousToPeers: true })).to.deep.equal({ authorName: 'Ben', pseudonym: null, anonymousToPeers: true });
+    expect(authorJson(tr, { authorName: null })).to.deep.equal({ authorName: null, pseudonym: null, anonymousToPeers: false });
   });
 });
