@@ -17,6 +17,7 @@ const STATUS_TEXT: Record<number, string> = {
   409: 'The post or thread is not in a state that allows this (deleted, hidden, not a question…).',
   413: 'Too large: the JSON body is over 160 kB, or a text over its limit (`error.fields`).',
   415: 'The body is not JSON.',
+  429: 'Too many writes of this kind for now: `Retry-After` says in how many seconds to send it again.',
 };
 
 type Json = Record<string, unknown>;

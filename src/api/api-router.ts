@@ -2,6 +2,7 @@ import { fieldMessage } from '../discussion/discussion-input.js';
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { Translate } from '../i18n/i18n.js';
+import { RateLimitedError } from '../curation/rate-limits.js';
 import { AppError, UnauthorizedError } from '../web/errors.js';
 import { FieldErrors } from './api-errors.js';
 import { buildOpenApiDocument, type OpenApiInfo } from './api-openapi.js';
@@ -42,6 +43,8 @@ function bearerOnly(session: RequestHandler): RequestHandler {
     return session(req, res, next);
   };
 }
+
+const CATALOGUE_KEY = /^[a-z]+:[A-Za-z0-9_.]+$/;
 
 /** A zod failure as one message per field (the first), and whether it was a too-long text. */
 function fieldErrors(t: Translate, error: z.ZodError, raw: unknown): FieldErrors {
@@ -99,7 +102,18 @@ export function apiRouter(deps: ApiRouterDeps): Router {
       const params = Object.fromEntries(names.map((n) => [n, String(req.params[n])]));
       const query = route.query ? validate(res.locals.t, route.query, req.query) : undefined;
       const body = route.body ? validate(res.locals.t, route.body, req.body) : undefined;
-      const result = await route.handler({ launch: res.locals.launch!, session: res.locals.session!, params, query, body, req, res });
+      let result: unknown;
+      try {
+        result = await route.handler({ launch: res.locals.launch!, session: res.locals.session!, params, query, body, req, res });
+      } catch (e) {
+        // The limiter's refusal is English and speaks of a form; say it in the caller's language.
+        // Retry-After is set by the error handler from `retryAfterSeconds` (RFC 9110 §10.2.3).
+        if (e instanceof RateLimitedError) {
+          const n = e.retryAfterSeconds;
+          throw Object.assign(new AppError(429, e.code, res.locals.t('api:errors.rateLimited', { count: n, time: new Date(e.retryAt).toISOString().slice(11, 19) }), res.locals.t('api:errors.rateLimitedFix')), { retryAfterSeconds: n });
+        }
+        throw e;
+      }
       // The schema is the contract: parsing drops whatever a serializer did not mean to send.
       res.status(route.status ?? 200).json(route.response.parse(result));
     };

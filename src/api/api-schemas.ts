@@ -54,7 +54,20 @@ export const SpaceJson = named(
   }),
 );
 
-const authorName = z.string().nullable().describe('The name the pages show; null when the platform shares none (pages say "A participant").');
+const authorName = z.string().nullable().describe('The name the pages show: in a space anonymous to peers, a learner\'s pseudonym as printed ("Anonymous learner 3", in the caller\'s language); null when the platform shares no name (pages say "A participant").');
+/** Anonymity (spaces/anonymity.ts), as the pages apply it: only what is printed changes. */
+const pseudonym = z.number().int().nullable().describe('Set when the caller sees this author under a pseudonym (anonymity to peers); `authorName` then prints it.');
+const anonymousToPeers = z.boolean().describe('The caller sees the real name (staff, or the author), but other learners see a pseudonym.');
+
+export const TagJson = named('Tag', z.object({ id: z.string(), label: z.string() }));
+
+export const ThreadUnreadJson = named(
+  'ThreadUnread',
+  z.object({
+    unread: z.number().int().min(0).describe("Posts by others written after the caller last read the thread."),
+    fresh: z.boolean().describe("Something by others came after the caller's previous visit to the space."),
+  }),
+);
 
 export const ThreadSummaryJson = named(
   'ThreadSummary',
@@ -66,11 +79,15 @@ export const ThreadSummaryJson = named(
     locked: z.boolean(),
     hidden: z.boolean(),
     authorName,
+    pseudonym,
+    anonymousToPeers,
     replyCount: z.number().int(),
     reactionCount: z.number().int(),
     answered: z.boolean(),
     createdAt: iso,
     lastActivityAt: iso,
+    tags: z.array(TagJson),
+    unread: ThreadUnreadJson.nullable().describe('Null for an anonymous launch, which has no reading history.'),
   }),
 );
 
@@ -84,6 +101,8 @@ export const ThreadJson = named(
     pinned: z.boolean(),
     locked: z.boolean(),
     authorName,
+    pseudonym,
+    anonymousToPeers,
     replyCount: z.number().int(),
     reactionCount: z.number().int(),
     acceptedPostId: z.string().nullable(),
@@ -110,6 +129,8 @@ export type PostJsonType = {
   parentId: string | null;
   depth: number;
   authorName: string | null;
+  pseudonym: number | null;
+  anonymousToPeers: boolean;
   mine: boolean;
   createdAt: string;
   editedAt: string | null;
@@ -133,6 +154,8 @@ export const PostJson: z.ZodType<PostJsonType> = named(
     parentId: z.string().nullable(),
     depth: z.number().int().min(0),
     authorName,
+    pseudonym,
+    anonymousToPeers,
     mine: z.boolean().describe('Written by the caller.'),
     createdAt: iso,
     editedAt: nullableIso,
@@ -163,6 +186,11 @@ export const PostLocationJson = named(
 
 export const PostResultJson = named('PostResult', z.object({ post: PostJson, location: PostLocationJson }));
 
+export const ReplyResultJson = named(
+  'ReplyResult',
+  z.object({ post: PostJson, location: PostLocationJson, promptAnswer: z.boolean().describe("This reply is the caller's answer to a prompt.") }),
+);
+
 export const MeJson = named(
   'Me',
   z.object({
@@ -181,8 +209,10 @@ export const SpacePageJson = named(
   z.object({
     space: SpaceJson,
     sort: z.enum(['active', 'newest', 'helpful']),
+    tag: TagJson.nullable().describe('With `?tag=`: the tag the list is filtered by.'),
     threads: z.array(ThreadSummaryJson),
     canCreate: z.boolean(),
+    unreadNotifications: z.number().int().min(0).nullable().describe('The bell: unread notifications in this course; null for an anonymous launch.'),
     pagination: PaginationJson,
   }),
 );
@@ -198,6 +228,19 @@ export const ThreadPageJson = named(
     sort: z.enum(['oldest', 'helpful']),
     can: z.object({ reply: z.boolean(), moderate: z.boolean(), chooseAnswer: z.boolean() }),
     pagination: PaginationJson,
+    tags: z.array(TagJson),
+    prompt: z
+      .object({
+        myAnswerId: z.string().nullable(),
+        answerCount: z.number().int().min(0),
+        peersHidden: z.boolean().describe("Post-first: the caller has not answered yet, so peers' answers are left out (of every route)."),
+        canAnswer: z.boolean(),
+        required: z.boolean(),
+        materials: z.array(z.object({ label: z.string(), url: z.string() })),
+      })
+      .nullable()
+      .describe('Set for a prompt thread: the caller answers it with `POST /threads/{id}/replies`.'),
+    newPostIds: z.array(z.string()).describe('Posts shown on this page that are new to the caller since they last read the thread (reading this page marks it read).'),
   }),
 );
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { threadSchema } from '../discussion/discussion-input.js';
 import type { ThreadService } from '../discussion/thread-service.js';
+import type { MentionService } from '../mentions/mention-service.js';
 import type { SpaceService } from '../spaces/space-service.js';
 import { apiRoute, type ApiRoute } from './api-route.js';
 import { SpaceJson, SpacePageJson, ThreadPageJson } from './api-schemas.js';
@@ -12,9 +13,10 @@ export const pageParam = z.coerce.number().int().min(1).max(100_000).default(1).
 const listQuery = z.object({
   sort: z.enum(['active', 'newest', 'helpful']).default('active').describe('Pinned threads come first whatever the sort.'),
   page: pageParam,
+  tag: z.string().max(36).optional().describe('A tag id of this space (`GET /spaces/{id}/tags`): only threads with it.'),
 });
 
-export function spaceRoutes(deps: { spaces: SpaceService; threads: ThreadService }): ApiRoute[] {
+export function spaceRoutes(deps: { spaces: SpaceService; threads: ThreadService; mentions: MentionService }): ApiRoute[] {
   return [
     apiRoute({
       method: 'get',
@@ -30,12 +32,18 @@ export function spaceRoutes(deps: { spaces: SpaceService; threads: ThreadService
       method: 'get',
       path: '/spaces/{id}/threads',
       operationId: 'listThreads',
-      summary: "A page of a space's threads",
+      summary: "A page of a space's threads, with the caller's unread counts",
+      description: 'Like the space page, reading this list counts as a visit: `unread.fresh` compares with the previous one.',
       tag: 'threads',
       query: listQuery,
       response: SpacePageJson,
       errors: [400, 404],
-      handler: async ({ launch, params, query }) => spacePageJson(await deps.threads.list(launch, params.id!, query)),
+      handler: async ({ launch, params, query, res }) => {
+        // A tag of another space or course is a 404 (tag-service filterTag, through threads.list).
+        const page = await deps.threads.list(launch, params.id!, { sort: query.sort, page: query.page, tagId: query.tag ?? null });
+        const unread = await deps.mentions.spacePage(launch, page.space, page.threads.map((t) => t.id));
+        return spacePageJson(res.locals.t, page, unread);
+      },
     }),
     apiRoute({
       method: 'post',
@@ -47,10 +55,10 @@ export function spaceRoutes(deps: { spaces: SpaceService; threads: ThreadService
       body: threadSchema,
       status: 201,
       response: ThreadPageJson,
-      errors: [400, 403, 404, 413, 415],
-      handler: async ({ launch, params, body }) => {
+      errors: [400, 403, 404, 413, 415, 429],
+      handler: async ({ launch, params, body, res }) => {
         const thread = await deps.threads.create(launch, params.id!, body);
-        return threadPageJson(await deps.threads.view(launch, thread.id, { page: 1 }));
+        return threadPageJson(res.locals.t, await deps.threads.view(launch, thread.id, { page: 1 }));
       },
     }),
   ];

@@ -28,13 +28,13 @@ const actionParam = z.enum(MODERATION_ACTIONS);
 const id = (v: unknown): string => String(v);
 
 // A tag label is one line: whitespace runs collapse; 1 to 40 characters. Messages are catalogue keys.
-const labelSchema = z.object({
+export const labelSchema = z.object({
   label: z
     .string({ error: 'curation:tags.errors.empty' })
     .transform((v) => v.replace(/[\u0000-\u001f\u007f]/g, '').replace(/\s+/g, ' ').trim())
     .pipe(z.string().min(1, 'curation:tags.errors.empty').max(TAG_LABEL_MAX, 'curation:tags.errors.tooLong')),
 });
-const tagIdsSchema = z.object({
+export const tagIdsSchema = z.object({
   tags: z.preprocess((v) => (v === undefined || v === '' ? [] : Array.isArray(v) ? v : [v]), z.array(z.string().max(36)).max(TAGS_PER_THREAD, 'curation:tags.errors.tooMany')),
 });
 

@@ -347,6 +347,9 @@ describe('JSON API /api/v1 (e2e through the platform emulator)', function () {
     let threadId: string;
     let openingId: string;
     let replyId: string;
+    let tagId: string;
+    let promptId: string;
+    let notificationId: string;
     let outsiders: Array<[string, Caller]>;
     let doc: { paths: Record<string, Record<string, { requestBody?: unknown }>> };
 
@@ -355,6 +358,17 @@ describe('JSON API /api/v1 (e2e through the platform emulator)', function () {
       threadId = t.thread.id;
       openingId = t.opening.id;
       replyId = (await reply(ben, threadId, 'Course one secret reply')).id;
+      // Course A's ids of every other kind a path can carry: a tag, a prompt, a notification.
+      const tag = await teacher.call('POST', `/spaces/${spaceId}/tags`, { label: 'Course one secret tag' });
+      expect(tag.status, JSON.stringify(tag.body)).to.equal(201);
+      tagId = tag.body.id;
+      const prompts = await teacher.call('POST', `/spaces/${spaceId}/prompts`, { title: 'Course one secret prompt' });
+      expect(prompts.status, JSON.stringify(prompts.body)).to.equal(201);
+      promptId = prompts.body.prompts.at(-1).id;
+      await reply(ann, threadId, 'Course one secret mention of @Ben Learner');
+      const inbox = await ben.call('GET', `/spaces/${spaceId}/notifications`);
+      notificationId = inbox.body.notifications[0].id;
+      expect(notificationId).to.be.a('string');
       outsiders = [
         ['learner of course B', await join({ sub: 'outsider', roles: [ROLE.learner], contextId: 'course-2', resourceLinkId: 'b-link' })],
         ['instructor of course B', await join({ sub: 'outsider-teacher', roles: [ROLE.instructor], contextId: 'course-2', resourceLinkId: 'b-link' })],
@@ -370,12 +384,17 @@ describe('JSON API /api/v1 (e2e through the platform emulator)', function () {
      */
     function routes(): Array<[method: string, path: string, body?: unknown]> {
       const out: Array<[string, string, unknown?]> = [];
+      // One body that every write route's schema accepts (unknown keys are dropped), so a 404 is about the id.
+      const body = { title: 'intruder', body: 'intruder', label: 'intruder', reason: 'spam', tags: [], direction: 'up', action: 'dismiss' };
       for (const [template, ops] of Object.entries(doc.paths)) {
         if (!template.includes('{')) continue;
         for (const [method, op] of Object.entries(ops)) {
-          const id = template.startsWith('/spaces/') ? spaceId : template.startsWith('/threads/') ? threadId : template === '/posts/{id}' && method === 'patch' ? openingId : replyId;
-          const path = template.replace('{id}', id);
-          out.push([method.toUpperCase(), path, op.requestBody ? { title: 'intruder', body: 'intruder' } : undefined]);
+          const id = template.startsWith('/spaces/') ? spaceId : template.startsWith('/threads/') ? threadId : template.startsWith('/prompts/') ? promptId : template === '/posts/{id}' && method === 'patch' ? openingId : replyId;
+          let path = template.replace('{id}', id).replace('{tagId}', tagId).replace('{notificationId}', notificationId).replace('{postId}', replyId);
+          expect(path, `${template}: a path parameter this table does not fill`).not.to.contain('{');
+          // Required query parameters, so the answer is about the id, not a missing query.
+          if (template.endsWith('/search')) path += '?q=secret';
+          out.push([method.toUpperCase(), path, op.requestBody ? body : undefined]);
           if (template === '/threads/{id}' && method === 'get') out.push(['GET', `${path}?focus=${replyId}&page=2&sort=helpful`]);
         }
       }
@@ -384,8 +403,8 @@ describe('JSON API /api/v1 (e2e through the platform emulator)', function () {
 
     it('gets 404 JSON for course A\'s space, thread and post ids on every API route, and sees nothing', async () => {
       const table = routes();
-      // Every id-bearing operation of the API is in the table (the 22 of today, and any added).
-      expect(table.length).to.be.at.least(21);
+      // Every id-bearing operation of the API is in the table (the 44 of today, and any added).
+      expect(table.length).to.be.at.least(44);
       let checked = 0;
       for (const [who, caller] of outsiders) {
         for (const [method, path, body] of table) {
@@ -405,6 +424,11 @@ describe('JSON API /api/v1 (e2e through the platform emulator)', function () {
       expect(page.body.opening.markdown).to.equal('Course one secret body');
       expect(page.body.opening.replies[0]).to.include({ state: 'visible', markdown: 'Course one secret reply', reactionCount: 0, endorsed: false });
       expect(JSON.stringify(page.body)).not.to.contain('intruder');
+      // Nor in its tags, prompts or notifications.
+      expect((await teacher.call('GET', `/spaces/${spaceId}/tags`)).body.tags.map((g: Json) => g.label)).to.include('Course one secret tag').and.not.include('intruder');
+      expect((await teacher.call('GET', `/spaces/${spaceId}/prompts`)).body.prompts.map((p: Json) => p.title)).to.include('Course one secret prompt').and.not.include('intruder');
+      expect((await ben.call('GET', `/spaces/${spaceId}/notifications/unread`)).body.unread).to.be.at.least(1);
+      expect((await teacher.call('GET', `/spaces/${spaceId}/moderation`)).body.open).to.deep.equal([]);
     });
   });
 });

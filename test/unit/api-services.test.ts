@@ -1,11 +1,15 @@
 import { expect } from 'chai';
 import { PostJson, PostResultJson, ThreadPageJson } from '../../src/api/api-schemas.js';
-import { postJson, threadPageJson } from '../../src/api/api-serializers.js';
+import { authorJson, postJson, threadPageJson } from '../../src/api/api-serializers.js';
 import { fixedClock } from '../../src/clock.js';
 import { FakeDiscussionStore } from '../../src/discussion/fake-discussion-store.js';
 import { createPostService } from '../../src/discussion/post-service.js';
 import { createThreadService } from '../../src/discussion/thread-service.js';
+import type { Translate } from '../../src/i18n/i18n.js';
 import { failure, launchOf } from '../helpers/launch-fixtures.js';
+
+/** Serializers print pseudonyms through the catalogue; a stand-in that shows the key and number. */
+const tr = ((key: string, o?: { n?: number }) => `${key}#${o?.n ?? ''}`) as unknown as Translate;
 
 /** What the JSON API asks of the discussion services, beyond what the pages do; on fake stores. */
 describe('discussion services for the JSON API (on fake stores)', () => {
@@ -62,7 +66,7 @@ describe('discussion services for the JSON API (on fake stores)', () => {
     await threads.create(ben, spaceId, { title: 'V', kind: 'question', body: 'b' });
     const page = await threads.view(ann, t.id, { page: 3 });
     expect(page).to.include({ page: 3, pageCount: 3, pageSize: 2, replyTotal: 5 });
-    expect(threadPageJson(page).pagination).to.deep.equal({ page: 3, pageCount: 3, pageSize: 2, total: 5 });
+    expect(threadPageJson(tr, page).pagination).to.deep.equal({ page: 3, pageCount: 3, pageSize: 2, total: 5 });
     const list = await threads.list(ann, spaceId, { sort: 'newest', page: 1 });
     expect(list).to.include({ pageSize: 2, threadCount: 3, pageCount: 2 });
   });
@@ -70,14 +74,20 @@ describe('discussion services for the JSON API (on fake stores)', () => {
   it('serializes to the documented shapes, and the schemas drop anything else', async () => {
     const t = await threads.create(ann, spaceId, { title: 'T', kind: 'question', body: 'b' });
     await posts.reply(ben, t.id, { body: 'r', parentPostId: null });
-    const page = threadPageJson(await threads.view(ann, t.id, { page: 1 }));
+    const page = threadPageJson(tr, await threads.view(ann, t.id, { page: 1 }));
     const parsed = ThreadPageJson.parse(page);
     expect(parsed.thread).to.include({ id: t.id, title: 'T', kind: 'question', authorName: 'ANN', acceptedPostId: null });
     expect(parsed.opening.replies[0]).to.include({ markdown: 'r', authorName: 'BEN', depth: 1 });
     expect(parsed.thread.createdAt).to.equal(new Date(t.createdAt).toISOString());
     // A key a serializer did not mean to send never reaches the client.
-    const leaky = { ...postJson((await posts.view(ann, parsed.opening.id)).post), authorId: 'ann', bodyHtml: '<b>' };
+    const leaky = { ...postJson(tr, (await posts.view(ann, parsed.opening.id)).post), authorId: 'ann', bodyHtml: '<b>' };
     expect(PostJson.parse(leaky)).not.to.have.any.keys('authorId', 'bodyHtml');
     expect(() => PostResultJson.parse({ post: { ...leaky, html: 42 }, location: { threadId: 'x', postId: 'y', page: 1, focusId: null } })).to.throw();
+  });
+
+  it('prints an author as the pages do: a pseudonym through the catalogue, else the name', () => {
+    expect(authorJson(tr, { authorName: null, pseudonym: 3 })).to.deep.equal({ authorName: 'spaces:anon.learner#3', pseudonym: 3, anonymousToPeers: false });
+    expect(authorJson(tr, { authorName: 'Ben', pseudonym: null, anonymousToPeers: true })).to.deep.equal({ authorName: 'Ben', pseudonym: null, anonymousToPeers: true });
+    expect(authorJson(tr, { authorName: null })).to.deep.equal({ authorName: null, pseudonym: null, anonymousToPeers: false });
   });
 });
