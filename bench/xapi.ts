@@ -11,7 +11,9 @@
  *   npm run bench:xapi [-- --delivery 20000 --batches 50,100,200 --stored 100000 --per-post 100 --concurrency 4 --iterations 40]
  *   TEST_DATABASE_URL=postgres://… npm run bench:xapi   (PostgreSQL)
  *   --only a|bc   runs one part.
+ *   --cpu-prof DIR   the tool process of (b)/(c) writes a V8 CPU profile into DIR when it stops.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../src/clock.js';
 import { createDb, migrateLatest } from '../src/db/knex.js';
@@ -34,6 +36,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '4' },
     iterations: { type: 'string', default: '20' },
     only: { type: 'string' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const DELIVERY_N = Number(values.delivery);
@@ -172,12 +175,23 @@ async function benchDelivery(): Promise<void> {
 
 // ---- (b) embedded LRS ingest and (c) query latency --------------------------------------------
 
+/** User + system CPU seconds of a process, all threads (Linux /proc; null elsewhere). */
+function toolCpuSeconds(pid: number | undefined): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    // After "pid (comm) ", utime and stime are fields 12 and 13 (0-based), in clock ticks (100/s).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
 async function benchEmbedded(): Promise<void> {
   const tdb = await createTestDatabase();
   const kind = tdb.kind === 'pg' ? 'PostgreSQL' : 'SQLite';
   const key = 'bench-key';
   const secret = 'bench-secret-0123456789abcdef';
-  const tool = await spawnTool({ DATABASE_URL: tdb.url, EMBEDDED_LRS_KEY: key, EMBEDDED_LRS_SECRET: secret, LOG_LEVEL: 'error' });
+  const tool = await spawnTool({ DATABASE_URL: tdb.url, EMBEDDED_LRS_KEY: key, EMBEDDED_LRS_SECRET: secret, LOG_LEVEL: 'error' }, values['cpu-prof'] ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] } : {});
   const headers = {
     Authorization: `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}`,
     'X-Experience-API-Version': '1.0.3',
@@ -228,9 +242,14 @@ async function benchEmbedded(): Promise<void> {
     // then the rest up to STORED_N in larger batches (seeding for (c); also reported).
     console.log(`(b) embedded LRS ingest on ${kind} (tool process): ${INGEST_N.toLocaleString('en')} statements, ${PER_POST} per POST, ${CONCURRENCY} concurrent`);
     const wall0 = Date.now();
+    const cpu0 = toolCpuSeconds(tool.child.pid);
     const m = await ingest(0, INGEST_N, PER_POST, CONCURRENCY);
+    const cpu1 = toolCpuSeconds(tool.child.pid);
     const rate = INGEST_N / m.seconds;
     console.log(`  ${fmt(rate)} statements/s ingested ${vs(rate, TARGET_INGEST)}; ${m.seconds.toFixed(2)} s; POST latency ms p50 ${fmt(pct(m.latencies, 50))} p95 ${fmt(pct(m.latencies, 95))} max ${fmt(m.latencies.at(-1)!)}; failed POSTs ${m.errors}`);
+    // Wall-clock rates depend on what else runs on the machine; the tool's own CPU time per
+    // statement (all its threads, incl. SQLite's thread pool) does much less, so compare that.
+    if (cpu0 !== null && cpu1 !== null) console.log(`  tool CPU ${(cpu1 - cpu0).toFixed(2)} s = ${fmt(((cpu1 - cpu0) * 1e6) / INGEST_N)} µs per statement (≈ ${fmt(INGEST_N / (cpu1 - cpu0))} statements per CPU-second)`);
     const fifths: string[] = [];
     for (let f = 0; f < 5; f++) {
       const a = Math.floor((f * m.posts) / 5);

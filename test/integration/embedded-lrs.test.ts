@@ -163,6 +163,30 @@ describe(`embedded LRS over HTTP (${testDbKind()})`, function () {
     expect(ids((await query({})).statements)).to.deep.equal([s.id]);
   });
 
+  it('concurrent large batches, one of them refused, are all answered and stored in order', async () => {
+    // 450 statements × 3 activity rows each: more rows than one multi-row INSERT takes, so the
+    // chunking is exercised; the refused batch (409) must not stall the writes queued behind it.
+    const taken = statement();
+    expect((await post(taken)).status).to.equal(200);
+    const batches = Array.from({ length: 5 }, (_, b) => Array.from({ length: 450 }, (_, i) => statement({ actor: `bulk-${b}-${i}`, object: `bulk-${b}`, parent: 'bulk-course' })));
+    const refused = [statement(), { ...taken, verb: verb('attended') }];
+    const answers = await Promise.all([...batches.slice(0, 2).map(post), post(refused), ...batches.slice(2).map(post)]);
+    expect(answers.map((a) => a.status)).to.deep.equal([200, 200, 409, 200, 200, 200]);
+    const all: Json[] = [];
+    let page = await query({ activity: 'https://tl.example.edu/xapi/activities/bulk-course', related_activities: 'true', ascending: 'true', limit: '500' });
+    all.push(...page.statements);
+    while (page.more) {
+      const r = await call('GET', page.more);
+      page = r.json as { statements: Json[]; more: string };
+      all.push(...page.statements);
+    }
+    expect(all).to.have.length(5 * 450);
+    expect(new Set(ids(all))).to.deep.equal(new Set(batches.flat().map((s) => s.id)));
+    // One stored instant per batch (each is one transaction); the refused batch left nothing.
+    expect(new Set(all.map((s) => s.stored)).size).to.equal(5);
+    expect((await call('GET', `/xapi/statements?statementId=${refused[0]!.id as string}`)).status).to.equal(404);
+  });
+
   it('filters by agent, verb, activity and registration', async () => {
     const reg = uuid();
     const a = statement({ actor: 'ann', verb: 'attended', object: 'meeting', registration: reg });

@@ -90,7 +90,27 @@ export function createEmbeddedLrsService(deps: { db: Db; store: LrsStatementStor
     return format === 'ids' ? idsFormat(s) : s;
   };
 
-  async function attempt(list: Json[], hashes: string[], authority: Json, attachments: AttachmentContent[]): Promise<void> {
+  /**
+   * SQLite has one writer at a time. Concurrent POSTs that each BEGIN IMMEDIATE wait for the lock in
+   * SQLite's busy handler, which sleeps in growing steps (1, 2, 5 … 100 ms) instead of waking when
+   * the lock is free: under 4 concurrent POSTs most of the wall time was those sleeps (the tool
+   * process was idle 55% of an ingest run). Queueing our own writes here hands the lock over at
+   * once; other writers of the database (the app's own transactions) still meet busy_timeout.
+   * PostgreSQL locks rows, so its writes run side by side.
+   */
+  let writeQueue: Promise<unknown> = Promise.resolve();
+  const serialised = <T>(fn: () => Promise<T>): Promise<T> => {
+    if (!isSqlite) return fn();
+    const run = writeQueue.then(fn, fn);
+    writeQueue = run.catch(() => undefined);
+    return run;
+  };
+
+  function attempt(list: Json[], hashes: string[], authority: Json, attachments: AttachmentContent[]): Promise<void> {
+    return serialised(() => write(list, hashes, authority, attachments));
+  }
+
+  async function write(list: Json[], hashes: string[], authority: Json, attachments: AttachmentContent[]): Promise<void> {
     // Strictly increasing within the process, so `more` paging and since/until never tie oddly.
     const stored = Math.max(clock.now(), lastStored + 1);
     lastStored = stored;

@@ -52,7 +52,13 @@ export interface LrsStatementStore {
   mentioningActivity(activityId: string, limit: number): Promise<string[]>;
 }
 
-const CHUNK = 50;
+/**
+ * Rows per multi-row INSERT. Each statement is a thread-pool round trip on SQLite, so fewer and
+ * larger ones (a 100-statement POST has ~500 activity rows) matter. Bounds: knex writes a SQLite
+ * multi-row insert as a compound SELECT, limited to 500 terms (SQLITE_MAX_COMPOUND_SELECT); bound
+ * parameters stay far below SQLite's 32,766 and PostgreSQL's 65,535 (11 columns × 400).
+ */
+const CHUNK = 400;
 
 async function insertChunked(trx: Knex.Transaction, table: string, rows: Array<Record<string, unknown>>): Promise<void> {
   for (let i = 0; i < rows.length; i += CHUNK) await trx(table).insert(rows.slice(i, i + CHUNK));
