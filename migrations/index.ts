@@ -29,6 +29,7 @@ import * as lrsAttachments from './20261130400200_lrs_attachments.js';
 import * as lrsVerbStoredIdx from './20261130400300_lrs_statements_verb_stored_idx.js';
 import * as xapiOutboxClaimIdx from './20261130500100_xapi_outbox_claim_order_idx.js';
 import * as lrsTargets from './20261130500200_lrs_targets.js';
+import * as journey from './20261130001210_journey.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -66,6 +67,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261130000420_search_backfill', searchBackfill],
   ['20261130000610_discussion_order_indexes', discussionOrderIndexes],
   ['20261130000710_roster', roster],
+  ['20261130001210_journey', journey],
   ['20261130400100_lrs_documents', lrsDocuments],
   ['20261130400200_lrs_attachments', lrsAttachments],
   ['20261130400300_lrs_statements_verb_stored_idx', lrsVerbStoredIdx],
