@@ -10,6 +10,8 @@ import { createLaunchStore } from './lti/launch-store.js';
 import { createLoginService } from './lti/login-service.js';
 import { createLoginStateStore } from './lti/login-state-store.js';
 import { createNrpsClient } from './lti/nrps-client.js';
+import { createJourneyService } from './journey/journey-service.js';
+import { createJourneyStore } from './journey/journey-store.js';
 import { createRosterService } from './journey/roster-service.js';
 import { createRosterStore } from './journey/roster-store.js';
 import { PlatformJwks } from './lti/platform-jwks.js';
@@ -127,7 +129,9 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
   // @mentions and notifications: posts render against the course's people and notify them in the post's transaction.
   const people = createPeopleStore(db);
   const notifications = createNotificationStore(db);
-  const withMentions = { ...discussion, mentions: createMentionHooks({ people, notifications, xapi: discussion.xapi }) };
+  // Journey (issue 5): prep completion is checked inside the answer/reply transaction that may complete it.
+  const journey = createJourneyService({ spaces: discussion.spaces, journey: createJourneyStore(db), clock, db, xapi: discussion.xapi });
+  const withMentions = { ...discussion, mentions: createMentionHooks({ people, notifications, xapi: discussion.xapi }), journey };
   const mentions = createMentionService({ spaces: discussion.spaces, people, notifications, reads: createReadStore(db), clock, anonymity: discussion.anonymity });
   const threads = createThreadService(withMentions);
   const posts = createPostService(withMentions);
@@ -138,7 +142,7 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
   const search = createSearchService({ spaces: discussion.spaces, anonymity: discussion.anonymity, search: createSearchStore(db), clock, xapi: discussion.xapi, onRecordError: (err) => log.warn({ err }, 'searched statement not queued') });
   const curation = createCurationService({ ...discussion, flags: createFlagStore(db), ranking: createRankingStore(db) });
   const tags = createTagService(discussion);
-  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery, search, curation, tags, mentions, lrsTargets, lrsRouting };
+  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery, search, curation, tags, mentions, lrsTargets, lrsRouting, journey };
 }
 
 export type Container = ReturnType<typeof createContainer>;

@@ -64,6 +64,11 @@ export interface JourneyStore {
   /** Records the first completion in `trx`; true only for the call that recorded it. */
   recordPrepCompletion(trx: Db, spaceId: string, userId: string, at: number): Promise<boolean>;
   prepCompletedAt(spaceId: string, userId: string): Promise<number | null>;
+  /**
+   * The space's required prompts and which of them `userId` has a live answer to, read through
+   * `trx` so the answer being written in the same transaction counts.
+   */
+  requiredPrompts(trx: Db, spaceId: string, userId: string): Promise<Array<{ id: string; title: string; answered: boolean }>>;
   /** Replies `userId` wrote (not deleted) to posts by someone else in the space's threads. */
   peerReplies(trx: Db, spaceId: string, userId: string): Promise<number>;
   reflectionOf(followUpId: string, userId: string): Promise<Reflection | null>;
@@ -180,6 +185,20 @@ export function createJourneyStore(db: Db): JourneyStore {
     async prepCompletedAt(spaceId, userId) {
       const r = await db('journey_prep_completions').where({ space_id: spaceId, user_id: userId }).first<{ completed_at: number | string } | undefined>('completed_at');
       return r ? Number(r.completed_at) : null;
+    },
+
+    async requiredPrompts(trx, spaceId, userId) {
+      const rows = await trx('prompt_details as d')
+        .join('threads as t', 't.id', 'd.thread_id')
+        .leftJoin('prompt_answers as pa', function () {
+          this.on('pa.thread_id', '=', 'd.thread_id').andOn('pa.user_id', '=', trx.raw('?', [userId]));
+        })
+        .leftJoin('posts as ap', 'ap.id', 'pa.post_id')
+        .where({ 'd.space_id': spaceId, 'd.required': true })
+        .orderBy([{ column: 'd.position' }, { column: 'd.thread_id' }])
+        .select<Array<{ thread_id: string; title: string; post_id: string | null; deleted_at: number | string | null }>>('d.thread_id', 't.title', 'ap.id as post_id', 'ap.deleted_at');
+      // A deleted answer no longer counts (as in prompt-store's liveAnswers).
+      return rows.map((r) => ({ id: r.thread_id, title: r.title, answered: r.post_id !== null && r.deleted_at === null }));
     },
 
     async peerReplies(trx, spaceId, userId) {
