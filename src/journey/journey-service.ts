@@ -125,7 +125,8 @@ export function createJourneyService(deps: JourneyDeps) {
     /** Follow-ups due or overdue now, for the notice on the space page (empty for staff and anonymous launches). */
     async dueNotice(launch: LaunchContext, space: Space): Promise<FollowUpView[]> {
       const v = viewerOf(launch);
-      if (!v.userId || v.staff || v.readOnly || space.kind !== 'post_event') return [];
+      // Any space with an event can carry follow-ups (issue 5: "or one space in both phases").
+      if (!v.userId || v.staff || v.readOnly) return [];
       const { event } = await eventFor(space);
       if (!event) return [];
       return (await followUpsOf(space, event, v.userId, deps.clock.now())).filter((f) => f.state === 'due' || f.state === 'overdue');
