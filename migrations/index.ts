@@ -24,6 +24,7 @@ import * as searchIndex from './20261130000410_search_index.js';
 import * as searchBackfill from './20261130000420_search_backfill.js';
 import * as discussionOrderIndexes from './20261130000610_discussion_order_indexes.js';
 import * as roster from './20261130000710_roster.js';
+import * as journey from './20261130001210_journey.js';
 import * as expertProfiles from './20261130001310_expert_profiles.js';
 import * as lrsDocuments from './20261130400100_lrs_documents.js';
 import * as lrsAttachments from './20261130400200_lrs_attachments.js';
@@ -67,6 +68,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261130000420_search_backfill', searchBackfill],
   ['20261130000610_discussion_order_indexes', discussionOrderIndexes],
   ['20261130000710_roster', roster],
+  ['20261130001210_journey', journey],
   ['20261130001310_expert_profiles', expertProfiles],
   ['20261130400100_lrs_documents', lrsDocuments],
   ['20261130400200_lrs_attachments', lrsAttachments],

@@ -11,6 +11,7 @@ import { apiRoutes } from './api/api-routes.js';
 import { searchRouter } from './search/search-router.js';
 import { connectionsRouter } from './connections/connections-router.js';
 import { curationRouter } from './curation/curation-router.js';
+import { journeyRouter } from './journey/journey-router.js';
 import { mentionRouter } from './mentions/mention-router.js';
 import { spaceRouter } from './spaces/space-router.js';
 import { spaceSettingsRouter } from './spaces/space-settings-router.js';
@@ -52,6 +53,8 @@ export function createApp(c: Container): Express {
   app.use(ltiRouter({ publicUrl: c.config.publicUrl, login: c.login, launch: c.launch, states: c.states, keys: c.keys, clock: c.clock, log: c.log, landingPath: async (launch) => landingPath(await c.spaces.landing(launch)) }));
   app.use(registrationRouter({ publicUrl: c.config.publicUrl, platforms: c.platforms, clock: c.clock, fetch: c.fetch, log: c.log }));
   app.use(configRouter({ publicUrl: c.config.publicUrl }));
+  // Before the space page's own route: it adds the journey notice (prep checklist, due follow-ups) to it.
+  app.use(journeyRouter({ journey: c.journey, session }));
   app.use(spaceRouter({ publicUrl: c.config.publicUrl, spaces: c.spaces, keys: c.keys, clock: c.clock, session }));
   // Before the discussion router: it adds the staff flag badge to the space page that one renders.
   app.use(curationRouter({ curation: c.curation, tags: c.tags, session }));

@@ -10,6 +10,8 @@ import { createLaunchStore } from './lti/launch-store.js';
 import { createLoginService } from './lti/login-service.js';
 import { createLoginStateStore } from './lti/login-state-store.js';
 import { createNrpsClient } from './lti/nrps-client.js';
+import { createJourneyService } from './journey/journey-service.js';
+import { createJourneyStore } from './journey/journey-store.js';
 import { createRosterService } from './journey/roster-service.js';
 import { createRosterStore } from './journey/roster-store.js';
 import { PlatformJwks } from './lti/platform-jwks.js';
@@ -129,7 +131,9 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
   // @mentions and notifications: posts render against the course's people and notify them in the post's transaction.
   const people = createPeopleStore(db);
   const notifications = createNotificationStore(db);
-  const withMentions = { ...discussion, mentions: createMentionHooks({ people, notifications, xapi: discussion.xapi }) };
+  // Journey (issue 5): prep completion is checked inside the answer/reply transaction that may complete it.
+  const journey = createJourneyService({ spaces: discussion.spaces, journey: createJourneyStore(db), clock, db, xapi: discussion.xapi });
+  const withMentions = { ...discussion, mentions: createMentionHooks({ people, notifications, xapi: discussion.xapi }), journey };
   const mentions = createMentionService({ spaces: discussion.spaces, people, notifications, reads: createReadStore(db), clock, anonymity: discussion.anonymity });
   const threads = createThreadService(withMentions);
   const posts = createPostService(withMentions);
@@ -142,7 +146,7 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
   const tags = createTagService(discussion);
   // Connections: the course's people directory (help per tag, profiles, "who knows X").
   const connections = createConnectionsService({ spaces: discussion.spaces, connections: createConnectionsStore(db), clock });
-  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery, search, curation, tags, mentions, lrsTargets, lrsRouting, connections };
+  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery, search, curation, tags, mentions, lrsTargets, lrsRouting, connections, journey };
 }
 
 export type Container = ReturnType<typeof createContainer>;

@@ -87,6 +87,8 @@ export function createPostService(deps: DiscussionDeps) {
         async (trx: Db, written: { postId: string }) => {
           await prompts.recordAnswer(trx, { threadId: thread.id, userId: authorId, postId: written.postId, now });
           if (statement) await statement(trx, written);
+          // The answer that completes the prep rule records "prep completed" in its own transaction.
+          await deps.journey?.prepIn(launch, space, authorId, now)(trx, written);
         },
       );
       return { post, location: await locate(post) };
@@ -122,15 +124,19 @@ export function createPostService(deps: DiscussionDeps) {
         { bodyMarkdown: body.bodyMarkdown, bodyHtml: body.bodyHtml, renderVersion: body.renderVersion },
         now,
         // A reply to a reply is still a reply in the thread: the thread is its parent activity.
-        both(deps.mentions?.notifyIn(launch, { space, thread, repliedToAuthorId: parent.authorId, mentioned: body.mentioned }, now), recordIn(deps.xapi, launch, ({ postId }: { postId: string }) => ({
-          kind: 'reply_posted',
-          id: postId,
-          at: now,
-          space: spaceRef(space),
-          thread: threadRef(thread),
-          post: { id: postId },
-          text: input.body,
-        }))),
+        both(
+          both(deps.mentions?.notifyIn(launch, { space, thread, repliedToAuthorId: parent.authorId, mentioned: body.mentioned }, now), recordIn(deps.xapi, launch, ({ postId }: { postId: string }) => ({
+            kind: 'reply_posted',
+            id: postId,
+            at: now,
+            space: spaceRef(space),
+            thread: threadRef(thread),
+            post: { id: postId },
+            text: input.body,
+          }))),
+          // A reply to a peer can be what completes prep (when the rule asks for peer replies).
+          deps.journey?.prepIn(launch, space, authorId, now),
+        ),
       );
       return { post, location: await locate(post) };
     },

@@ -8,7 +8,7 @@ import { recordIn, spaceRef, statementOf, viewActId, type DiscussionXapi } from 
 import { requireStaff, requireUser, viewerOf, type Viewer } from './discussion-policy.js';
 import type { PostStore } from './post-store.js';
 import { buildTree, postsIn, postView, VISIBLE_LEVELS, type PostView } from './post-view.js';
-import type { ThreadStore } from './thread-store.js';
+import type { InTransaction, ThreadStore } from './thread-store.js';
 import type { Material, PromptStore, PromptSummary } from '../spaces/prompt-store.js';
 import { applyAnonymity, type AnonymityStore } from '../spaces/anonymity.js';
 import { assertCanPostNow, canPostNow, canSeePeerAnswers, canSeePromptPost, postingState, type PostingState } from '../spaces/space-policy.js';
@@ -36,6 +36,8 @@ export interface DiscussionDeps {
   tags?: TagStore;
   /** @mentions and notifications (src/mentions); without it posts render plain and notify nobody. */
   mentions?: MentionHooks;
+  /** Journey (src/journey): checks prep completion inside an answer's or reply's transaction; without it, none. */
+  journey?: { prepIn(launch: LaunchContext, space: Space, userId: string, now: number): InTransaction<unknown> };
 }
 
 /** One viewer's view of a prompt thread: their answer, everyone's count, and whether peers' answers are withheld. */

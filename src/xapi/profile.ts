@@ -81,6 +81,7 @@ const IN_SPACE: TemplateRule[] = [
   { location: ext(EXTENSION.daysFromEvent), presence: 'recommended', scopeNote: en('Present when the space has an event time.') },
 ];
 const RESPONSE: TemplateRule[] = [{ location: '$.result.response', presence: 'included', scopeNote: en('The text the learner wrote.') }];
+const PLAN_STATUS: TemplateRule[] = [{ location: ext(EXTENSION.planStatus), presence: 'included', any: ['planned', 'tried', 'worked', 'blocked'] }];
 const THREAD_OR_POST: TemplateRule[] = [
   {
     location: '$.object.definition.type',
@@ -203,6 +204,35 @@ export const TEMPLATES: Record<XapiActKind | 'question_asked', StatementTemplate
     contextParentActivityType: [ACTIVITY_TYPE.space],
     rules: [...ACTIVITY_OBJECT, ...IN_SPACE, ...RESPONSE],
   }),
+  prep_completed: template('prep_completed', 'Completed prep', "A learner first met the prep space's completion rule (required prompts answered, peer replies if asked).", {
+    verb: VERB.completed,
+    objectActivityType: ACTIVITY_TYPE.space,
+    rules: [...ACTIVITY_OBJECT, ...IN_SPACE, { location: '$.result.completion', presence: 'included', scopeNote: en('Always true: the statement is sent once, when the rule is first met.') }],
+  }),
+  reflected: template('reflected', 'Reflected', 'A learner answered a follow-up\'s reflection questions (applied, helped, got in the way); the response is the answers.', {
+    verb: VERB.reflected,
+    objectActivityType: ACTIVITY_TYPE.question,
+    contextParentActivityType: [ACTIVITY_TYPE.space],
+    rules: [...ACTIVITY_OBJECT, ...IN_SPACE, ...RESPONSE, { location: ext(EXTENSION.followUpDays), presence: 'included' }],
+  }),
+  planned: template('planned', 'Planned', 'A learner set an action plan; the object is the plan, named by its goal.', {
+    verb: VERB.planned,
+    objectActivityType: ACTIVITY_TYPE.goal,
+    contextParentActivityType: [ACTIVITY_TYPE.space],
+    rules: [...ACTIVITY_OBJECT, ...IN_SPACE, ...RESPONSE, ...PLAN_STATUS],
+  }),
+  applied: template('applied', 'Applied', "A learner moved an action plan to 'tried' or 'worked': they applied it on the job.", {
+    verb: VERB.applied,
+    objectActivityType: ACTIVITY_TYPE.goal,
+    contextParentActivityType: [ACTIVITY_TYPE.space],
+    rules: [...ACTIVITY_OBJECT, ...IN_SPACE, { location: ext(EXTENSION.planStatus), presence: 'included', any: ['tried', 'worked'] }],
+  }),
+  barrier_reported: template('barrier_reported', 'Reported a barrier', 'A learner described what got in the way of an action plan; the response is the barrier.', {
+    verb: VERB.reportedBarrier,
+    objectActivityType: ACTIVITY_TYPE.goal,
+    contextParentActivityType: [ACTIVITY_TYPE.space],
+    rules: [...ACTIVITY_OBJECT, ...IN_SPACE, ...RESPONSE, ...PLAN_STATUS],
+  }),
 };
 
 /** When this version of the profile was written; a new version gets a new entry, never an edit. */
@@ -269,6 +299,38 @@ const CONCEPTS: Concept[] = [
     definition: en("Why a post was flagged, as the reporter chose it, e.g. 'spam' or 'off-topic'."),
     recommendedVerbs: [VERB.flagged],
     inlineSchema: JSON.stringify({ type: 'string' }),
+  },
+  {
+    id: VERB.reflected,
+    type: 'Verb',
+    inScheme: scheme,
+    prefLabel: en('reflected'),
+    definition: en('Indicates that the actor looked back on what they applied from a training, what helped and what got in the way, and wrote it down.'),
+  },
+  {
+    id: VERB.reportedBarrier,
+    type: 'Verb',
+    inScheme: scheme,
+    prefLabel: en('reported a barrier'),
+    definition: en('Indicates that the actor described an obstacle that kept them from carrying out the object, typically an action plan.'),
+  },
+  {
+    id: EXTENSION.planStatus,
+    type: 'ContextExtension',
+    inScheme: scheme,
+    prefLabel: en('plan status'),
+    definition: en("The action plan's status when the statement was made: 'planned', 'tried', 'worked' or 'blocked'."),
+    recommendedVerbs: [VERB.planned, VERB.applied, VERB.reportedBarrier],
+    inlineSchema: JSON.stringify({ type: 'string', enum: ['planned', 'tried', 'worked', 'blocked'] }),
+  },
+  {
+    id: EXTENSION.followUpDays,
+    type: 'ContextExtension',
+    inScheme: scheme,
+    prefLabel: en('follow-up days'),
+    definition: en('The follow-up a reflection answers, as its offset in days after the training event (e.g. 7, 30, 90).'),
+    recommendedVerbs: [VERB.reflected],
+    inlineSchema: JSON.stringify({ type: 'integer' }),
   },
 ];
 

@@ -50,6 +50,18 @@ export interface TagRef {
   id: string;
   label: string;
 }
+/** One follow-up of the event: its reflection questions are the activity a learner reflects on. */
+export interface FollowUpRef {
+  id: string;
+  /** Days after the event (7, 30, 90 …). */
+  days: number;
+}
+/** A learner's action plan; the goal is its name. */
+export interface PlanRef {
+  id: string;
+  goal: string;
+}
+export type PlanStatus = 'planned' | 'tried' | 'worked' | 'blocked';
 /** A mentioned user; always on the actor's platform (mentions never cross platforms). */
 export interface MentionedUser {
   sub: string;
@@ -82,7 +94,13 @@ export type XapiAct =
   | (ActBase & ThreadTarget & { kind: 'deleted' })
   | (ActBase & ThreadTarget & { kind: 'flagged'; reason?: string })
   | (ActBase & { kind: 'mentioned'; space: SpaceRef; thread: ThreadRef; post: PostRef; mentioned: MentionedUser })
-  | (ActBase & { kind: 'searched'; space: SpaceRef; query: string });
+  | (ActBase & { kind: 'searched'; space: SpaceRef; query: string })
+  // Journey (issue 5): prep completion, follow-up reflections and action plans.
+  | (ActBase & { kind: 'prep_completed'; space: SpaceRef })
+  | (ActBase & { kind: 'reflected'; space: SpaceRef; followUp: FollowUpRef; text: string })
+  | (ActBase & { kind: 'planned'; space: SpaceRef; plan: PlanRef; status: PlanStatus })
+  | (ActBase & { kind: 'applied'; space: SpaceRef; plan: PlanRef; status: 'tried' | 'worked' })
+  | (ActBase & { kind: 'barrier_reported'; space: SpaceRef; plan: PlanRef; status: PlanStatus; barrier: string });
 
 export type XapiActKind = XapiAct['kind'];
 
@@ -132,8 +150,11 @@ export function buildStatement(act: XapiAct, launch: StatementLaunch, opts: Stat
     actor: agent(launch.user.sub, launch.user.name, launch, opts),
     verb: { id: VERB[s.verb], display: { en: VERB_DISPLAY[s.verb] } },
     object: s.object,
-    // xAPI 1.0.3 Data §2.4.5: result.response is the learner's own text, where they wrote some.
-    ...(s.response !== undefined ? { result: { response: s.response } } : {}),
+    // xAPI 1.0.3 Data §2.4.5: result.response is the learner's own text, where they wrote some;
+    // result.completion says a completion act (prep completed) finished the activity.
+    ...(s.response !== undefined || s.completion !== undefined
+      ? { result: { ...(s.completion !== undefined ? { completion: s.completion } : {}), ...(s.response !== undefined ? { response: s.response } : {}) } }
+      : {}),
     context,
     // xAPI 1.0.3 Data §2.4.7: timestamp is when the act happened, not when the statement is sent.
     timestamp: new Date(act.at).toISOString(),
@@ -148,6 +169,7 @@ interface Described {
   grouping?: XapiActivity[];
   other?: XapiActivity[];
   response?: string;
+  completion?: boolean;
   /** The space the act happened in, for the phase extensions. */
   space?: SpaceRef;
   extensions?: Record<string, JsonValue>;
@@ -202,6 +224,31 @@ function describe(act: XapiAct, a: Activities, launch: StatementLaunch, opts: St
       };
     case 'searched':
       return { verb: 'searched', object: a.search(act.space), parent: a.space(act.space), response: act.query, space: act.space };
+    case 'prep_completed':
+      // The prep space is what was completed: its checklist is the space's prep work.
+      return { verb: 'completed', object: a.space(act.space), completion: true, space: act.space };
+    case 'reflected':
+      return {
+        verb: 'reflected',
+        object: a.followUp(act.followUp),
+        parent: a.space(act.space),
+        response: act.text,
+        space: act.space,
+        extensions: { [EXTENSION.followUpDays]: act.followUp.days },
+      };
+    case 'planned':
+      return { verb: 'planned', object: a.plan(act.plan), parent: a.space(act.space), response: act.plan.goal, space: act.space, extensions: { [EXTENSION.planStatus]: act.status } };
+    case 'applied':
+      return { verb: 'applied', object: a.plan(act.plan), parent: a.space(act.space), space: act.space, extensions: { [EXTENSION.planStatus]: act.status } };
+    case 'barrier_reported':
+      return {
+        verb: 'reportedBarrier',
+        object: a.plan(act.plan),
+        parent: a.space(act.space),
+        response: act.barrier,
+        space: act.space,
+        extensions: { [EXTENSION.planStatus]: act.status },
+      };
   }
 }
 
@@ -270,6 +317,14 @@ class Activities {
 
   tag(t: TagRef): XapiActivity {
     return { objectType: 'Activity', id: `${this.base}/tags/${enc(t.id)}`, definition: { type: ACTIVITY_TYPE.tag, ...this.name(t.label) } };
+  }
+
+  followUp(f: FollowUpRef): XapiActivity {
+    return { objectType: 'Activity', id: `${this.base}/follow-ups/${enc(f.id)}`, definition: { type: ACTIVITY_TYPE.question } };
+  }
+
+  plan(p: PlanRef): XapiActivity {
+    return { objectType: 'Activity', id: `${this.base}/action-plans/${enc(p.id)}`, definition: { type: ACTIVITY_TYPE.goal, ...this.name(p.goal) } };
   }
 
   search(s: SpaceRef): XapiActivity {

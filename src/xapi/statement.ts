@@ -35,6 +35,7 @@ export interface XapiVerb {
 }
 
 export interface XapiResult {
+  completion?: boolean;
   response?: string;
 }
 

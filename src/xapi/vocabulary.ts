@@ -49,6 +49,18 @@ export const VERB = {
    * apart, so endorsement gets its own verb with `broadMatch` liked in the profile.
    */
   endorsed: `${PROFILE_IRI}/verbs/endorsed`,
+  // Journey (issue 5). ADL `completed`: "the actor finished or concluded the activity completely".
+  completed: 'http://adlnet.gov/expapi/verbs/completed',
+  // DoD-ISD (https://w3id.org/xapi/dod-isd): `planned` an action plan, `applied` it on the job.
+  planned: 'https://w3id.org/xapi/dod-isd/verbs/planned',
+  applied: 'https://w3id.org/xapi/dod-isd/verbs/applied',
+  /** Minted: no published verb means "looked back on what one applied" (XAPI-NOTES: mint reflections). */
+  reflected: `${PROFILE_IRI}/verbs/reflected`,
+  /**
+   * Minted: "hit an obstacle while applying a plan". AcrossX `reported` means announcing a result,
+   * and Activity Streams' flag is about inappropriate content, so neither fits.
+   */
+  reportedBarrier: `${PROFILE_IRI}/verbs/reported-barrier`,
 } as const;
 export type VerbKey = keyof typeof VERB;
 
@@ -69,6 +81,11 @@ export const VERB_DISPLAY: Record<VerbKey, string> = {
   tagged: 'tagged',
   flagged: 'flagged as inappropriate',
   endorsed: 'endorsed',
+  completed: 'completed',
+  planned: 'planned',
+  applied: 'applied',
+  reflected: 'reflected',
+  reportedBarrier: 'reported a barrier',
 };
 
 export const ACTIVITY_TYPE = {
@@ -87,6 +104,8 @@ export const ACTIVITY_TYPE = {
   course: 'https://w3id.org/xapi/cmi5/activitytype/course',
   /** Minted: the LTI resource link (the placement of Threadline in a course) that was launched. */
   resourceLink: `${PROFILE_IRI}/activity-types/lti-resource-link`,
+  /** An action plan is a goal the learner sets for applying the training (TinCan `goal`). */
+  goal: 'http://id.tincanapi.com/activitytype/goal',
   /** Category activity type for a profile version (the form cmi5, video and SCORM profiles use). */
   profile: 'http://adlnet.gov/expapi/activities/profile',
 } as const;
@@ -103,6 +122,10 @@ export const EXTENSION = {
   reaction: `${PROFILE_IRI}/extensions/reaction`,
   /** Why a post was flagged, as the reporter chose it (e.g. `spam`, `off-topic`). */
   flagReason: `${PROFILE_IRI}/extensions/flag-reason`,
+  /** Status of an action plan when the statement was made: planned, tried, worked or blocked. */
+  planStatus: `${PROFILE_IRI}/extensions/plan-status`,
+  /** The follow-up's offset in days after the event (7, 30, 90 or as the instructor set it). */
+  followUpDays: `${PROFILE_IRI}/extensions/follow-up-days`,
 } as const;
 
 /** xAPI 1.0.3 Data §2.4.6: platform names the system the experience happened on. */

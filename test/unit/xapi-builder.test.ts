@@ -63,6 +63,11 @@ const samples: { [K in XapiActKind]: Extract<XapiAct, { kind: K }> } = {
   flagged: { kind: 'flagged', id: 'flag-1', at, space, thread, reason: 'off-topic' },
   mentioned: { kind: 'mentioned', id: 'mention-1', at, space, thread, post: { id: 'post-1' }, mentioned: { sub: 'sub-7', name: 'Grace Peer' } },
   searched: { kind: 'searched', id: 'search-1', at, space, query: 'venue parking' },
+  prep_completed: { kind: 'prep_completed', id: 'completion-1', at, space },
+  reflected: { kind: 'reflected', id: 'reflection-1', at, space, followUp: { id: 'follow-up-1', days: 7 }, text: 'I ran two check-ins.' },
+  planned: { kind: 'planned', id: 'plan-1', at, space, plan: { id: 'plan-1', goal: 'Weekly one-to-ones' }, status: 'planned' },
+  applied: { kind: 'applied', id: 'plan-change-1', at, space, plan: { id: 'plan-1', goal: 'Weekly one-to-ones' }, status: 'worked' },
+  barrier_reported: { kind: 'barrier_reported', id: 'plan-change-2', at, space, plan: { id: 'plan-1', goal: 'Weekly one-to-ones' }, status: 'blocked', barrier: 'No meeting room.' },
 };
 const acts = Object.values(samples) as XapiAct[];
 
@@ -191,10 +196,11 @@ describe('xAPI statement builder', () => {
   });
 
   it('puts written text in result.response, and only there', () => {
-    const withText: XapiActKind[] = ['thread_created', 'reply_posted', 'prompt_answered', 'post_edited', 'searched'];
+    const withText: XapiActKind[] = ['thread_created', 'reply_posted', 'prompt_answered', 'post_edited', 'searched', 'reflected', 'planned', 'barrier_reported'];
     for (const act of acts) {
       const s = buildStatement(act, launch, opts);
       if (withText.includes(act.kind)) expect(s.result?.response, act.kind).to.be.a('string').and.not.empty;
+      else if (act.kind === 'prep_completed') expect(s.result, act.kind).to.deep.equal({ completion: true });
       else expect(s, act.kind).not.to.have.property('result');
     }
   });
@@ -279,7 +285,7 @@ describe('xAPI profile', () => {
       expect(c.inScheme).to.equal(PROFILE_VERSION_IRI);
       expect(c.id.startsWith(`${PROFILE_IRI}/`), c.id).to.equal(true);
     }
-    const minted = [VERB.endorsed, ACTIVITY_TYPE.resourceLink, ...Object.values(EXTENSION)];
+    const minted = [VERB.endorsed, VERB.reflected, VERB.reportedBarrier, ACTIVITY_TYPE.resourceLink, ...Object.values(EXTENSION)];
     expect(profile.concepts.map((c) => c.id)).to.have.members(minted);
   });
 
