@@ -9,6 +9,7 @@ import { discussionRouter } from './discussion/discussion-router.js';
 import { API_BASE, apiRouter } from './api/api-router.js';
 import { apiRoutes } from './api/api-routes.js';
 import { searchRouter } from './search/search-router.js';
+import { readinessRouter } from './readiness/readiness-router.js';
 import { curationRouter } from './curation/curation-router.js';
 import { mentionRouter } from './mentions/mention-router.js';
 import { spaceRouter } from './spaces/space-router.js';
@@ -56,6 +57,7 @@ export function createApp(c: Container): Express {
   app.use(API_BASE, apiRouter({ session, routes: apiRoutes(c), info: { publicUrl: c.config.publicUrl, version: '1.0.0' } }));
   app.use(spaceSettingsRouter({ settings: c.spaceSettings, prompts: c.prompts, session }));
   app.use(searchRouter({ search: c.search, session }));
+  app.use(readinessRouter({ readiness: c.readiness, session }));
   app.use(xapiRouter());
   app.use(embeddedLrsRouter({ publicUrl: c.config.publicUrl, lrs: c.embeddedLrs, documents: c.embeddedLrsDocuments, credentials: c.embeddedLrsCreds }));
 

@@ -35,6 +35,8 @@ import { createNotificationStore } from './mentions/notification-store.js';
 import { createPeopleStore } from './mentions/people-store.js';
 import { createReadStore } from './mentions/read-store.js';
 import { createSpaceService } from './spaces/space-service.js';
+import { createPromptPrepStatusSource } from './readiness/prep-status.js';
+import { createReadinessService } from './readiness/readiness-service.js';
 import { createSpaceStore } from './spaces/space-store.js';
 import { createPromptStore } from './spaces/prompt-store.js';
 import { createAnonymityStore } from './spaces/anonymity.js';
@@ -138,7 +140,9 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
   const search = createSearchService({ spaces: discussion.spaces, anonymity: discussion.anonymity, search: createSearchStore(db), clock, xapi: discussion.xapi, onRecordError: (err) => log.warn({ err }, 'searched statement not queued') });
   const curation = createCurationService({ ...discussion, flags: createFlagStore(db), ranking: createRankingStore(db) });
   const tags = createTagService(discussion);
-  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery, search, curation, tags, mentions, lrsTargets, lrsRouting };
+  // Readiness before the event: roster × prep status (the timeline branch may swap the PrepStatusSource).
+  const readiness = createReadinessService({ spaces: discussion.spaces, roster, prep: createPromptPrepStatusSource(db), clock });
+  return { readiness, config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery, search, curation, tags, mentions, lrsTargets, lrsRouting };
 }
 
 export type Container = ReturnType<typeof createContainer>;
