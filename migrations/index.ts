@@ -29,6 +29,7 @@ import * as lrsAttachments from './20261130400200_lrs_attachments.js';
 import * as lrsVerbStoredIdx from './20261130400300_lrs_statements_verb_stored_idx.js';
 import * as xapiOutboxClaimIdx from './20261130500100_xapi_outbox_claim_order_idx.js';
 import * as lrsTargets from './20261130500200_lrs_targets.js';
+import * as participationGrading from './20261130001410_participation_grading.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -71,6 +72,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261130400300_lrs_statements_verb_stored_idx', lrsVerbStoredIdx],
   ['20261130500100_xapi_outbox_claim_order_idx', xapiOutboxClaimIdx],
   ['20261130500200_lrs_targets', lrsTargets],
+  ['20261130001410_participation_grading', participationGrading],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

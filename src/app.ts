@@ -57,7 +57,7 @@ export function createApp(c: Container): Express {
   app.use(API_BASE, apiRouter({ session, routes: apiRoutes(c), info: { publicUrl: c.config.publicUrl, version: '1.0.0' } }));
   app.use(spaceSettingsRouter({ settings: c.spaceSettings, prompts: c.prompts, session }));
   app.use(searchRouter({ search: c.search, session }));
-  app.use(readinessRouter({ readiness: c.readiness, session }));
+  app.use(readinessRouter({ readiness: c.readiness, grading: c.grading, session }));
   app.use(xapiRouter());
   app.use(embeddedLrsRouter({ publicUrl: c.config.publicUrl, lrs: c.embeddedLrs, documents: c.embeddedLrsDocuments, credentials: c.embeddedLrsCreds }));
 

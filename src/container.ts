@@ -37,6 +37,8 @@ import { createReadStore } from './mentions/read-store.js';
 import { createSpaceService } from './spaces/space-service.js';
 import { createPromptPrepStatusSource } from './readiness/prep-status.js';
 import { createReadinessService } from './readiness/readiness-service.js';
+import { createGradingService } from './readiness/grading-service.js';
+import { createGradingStore } from './readiness/grading-store.js';
 import { createSpaceStore } from './spaces/space-store.js';
 import { createPromptStore } from './spaces/prompt-store.js';
 import { createAnonymityStore } from './spaces/anonymity.js';
@@ -141,8 +143,11 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
   const curation = createCurationService({ ...discussion, flags: createFlagStore(db), ranking: createRankingStore(db) });
   const tags = createTagService(discussion);
   // Readiness before the event: roster × prep status (the timeline branch may swap the PrepStatusSource).
-  const readiness = createReadinessService({ spaces: discussion.spaces, roster, prep: createPromptPrepStatusSource(db), clock });
-  return { readiness, config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery, search, curation, tags, mentions, lrsTargets, lrsRouting };
+  const prepStatus = createPromptPrepStatusSource(db);
+  const readiness = createReadinessService({ spaces: discussion.spaces, roster, prep: prepStatus, clock });
+  // Participation grading (optional per space) through AGS; server.ts retries failed sends.
+  const grading = createGradingService({ store: createGradingStore(db), spaces: discussion.spaces, roster, prep: prepStatus, ags, platforms, clock, log });
+  return { readiness, grading, config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery, search, curation, tags, mentions, lrsTargets, lrsRouting };
 }
 
 export type Container = ReturnType<typeof createContainer>;

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { DateTime } from 'luxon';
 import { sha256 } from '../../src/ids.js';
 import { ROLE, type LaunchSpec } from '../helpers/emulator/platform-emulator.js';
-import { revokeTokens, services, setMembers, type EmulatorMember } from '../helpers/emulator/services.js';
+import { lineItemsOf, revokeTokens, services, setMembers, type EmulatorMember } from '../helpers/emulator/services.js';
 import { launch, startStack, type Stack } from '../helpers/stack.js';
 import type { Page } from '../helpers/test-browser.js';
 
@@ -163,5 +163,73 @@ describe('readiness roster and mentees (e2e through the emulator)', function () 
     // A learner who claims mentees is not a mentor.
     const sneaky = await join({ sub: 'l-3', roles: [ROLE.learner], mentees: ['l-1'] });
     expect((await sneaky.get(`/spaces/${spaceId}/mentees`)).status).to.equal(403);
+  });
+
+  describe('participation grading through AGS', () => {
+    const scoresBySub = () => new Map(services(stack.emu).scores.map((x) => [String(x.body.userId), x.body]));
+
+    it('refuses bad settings with 400 and keeps what was typed; learners get 403', async () => {
+      const bad = await teacher.post(`/spaces/${spaceId}/grading`, { enabled: 'on', weight_prep: 'lots', weight_replies: '40', weight_reflections: '0', replies_target: '2' });
+      expect(bad.status).to.equal(400);
+      expect(bad.body).to.contain('value="lots" aria-invalid="true"');
+      expect(bad.body).to.contain('Enter a whole number from 0 to 100.');
+      expect((await ann.get(`/spaces/${spaceId}/grading`)).status).to.equal(403);
+      expect((await ann.post(`/spaces/${spaceId}/grading/sync`)).status).to.equal(403);
+      // Off: no grade column, and sync is refused.
+      expect((await teacher.get(`/spaces/${spaceId}/readiness`)).body).not.to.contain('Grade sync');
+      expect((await teacher.post(`/spaces/${spaceId}/grading/sync`)).status).to.equal(409);
+    });
+
+    it('creates the line item for the resource link and sends each learner\'s weighted score', async () => {
+      const saved = await teacher.post(`/spaces/${spaceId}/grading`, { enabled: 'on', weight_prep: '60', weight_replies: '40', weight_reflections: '0', replies_target: '2' });
+      expect(saved.status, saved.body.slice(0, 500)).to.equal(303);
+      // Someone not on the roster who launched as a learner is graded too.
+      await join({ sub: 'walk-in', name: 'Wally Walkin', roles: [ROLE.learner] });
+      services(stack.emu).scores.length = 0;
+      const page = await teacher.follow(await teacher.post(`/spaces/${spaceId}/grading/sync`));
+      const items = lineItemsOf(stack.emu, COURSE);
+      expect(items).to.have.length(1);
+      expect(items[0]).to.include({ resourceLinkId: 'ready-link', scoreMaximum: 100, tag: 'threadline-participation' });
+      const got = scoresBySub();
+      // Ann: both prompts (prep 1 × 60); Ben: 1 of 2 (0.5 × 60); Wally launched, did nothing: 0.
+      expect(got.get('l-1')).to.include({ scoreGiven: 60, scoreMaximum: 100, activityProgress: 'Completed', gradingProgress: 'FullyGraded' });
+      expect(got.get('l-2')).to.include({ scoreGiven: 30, scoreMaximum: 100 });
+      expect(got.get('walk-in')).to.include({ scoreGiven: 0 });
+      expect(String(got.get('l-1')!.timestamp)).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      expect(services(stack.emu).scores.every((x) => x.lineItemId === items[0]!.id || items[0]!.id.endsWith(x.lineItemId))).to.equal(true);
+      expect(page.body).to.contain('Grades sent: 3 synced, 0 failed');
+      expect(page.body).to.match(/data-sub="l-1">[\s\S]*?grade-score">60<\/span> · <span class="grade-status grade-status--synced">Synced/);
+      // Unchanged scores are not sent again.
+      services(stack.emu).scores.length = 0;
+      await teacher.post(`/spaces/${spaceId}/grading/sync`);
+      expect(services(stack.emu).scores).to.have.length(0);
+    });
+
+    it('a failing AGS leaves the score failed (shown), and the background retry sends it after the backoff', async () => {
+      // Ben starts two threads: his score changes (prep 0.5 × 60 + replies 1 × 40 = 70).
+      for (const text of ['one', 'two']) expect((await ben.post(`/spaces/${spaceId}/threads`, { title: `Ben ${text}`, body: `Ben says ${text}` })).status).to.equal(303);
+      services(stack.emu).config.tokenError = { status: 503, body: { error: 'temporarily_unavailable' } };
+      revokeTokens(stack.emu);
+      let page: Awaited<ReturnType<Person['get']>>;
+      try {
+        page = await teacher.follow(await teacher.post(`/spaces/${spaceId}/grading/sync`));
+      } finally {
+        services(stack.emu).config.tokenError = null;
+      }
+      expect(page.body).to.contain('0 synced, 1 failed');
+      expect(page.body).to.match(/data-sub="l-2">[\s\S]*?grade-score">70<\/span> · <span class="grade-status grade-status--failed">Failed<\/span><span class="grade-error">1 attempt: /);
+      const grading = stack.tool.container.grading;
+      services(stack.emu).scores.length = 0;
+      // Not yet: the backoff (1 minute) has not passed.
+      expect(await grading.retryDue()).to.deep.equal({ synced: 0, failed: 0 });
+      const row = await stack.tool.container.db('grade_syncs').where({ sub: 'l-2' }).first();
+      expect(Number(row.next_attempt_at) - Number(row.updated_at)).to.equal(60_000);
+      // The minute passes (moved in the row: a moved tool clock would make the emulator refuse our JWT's iat).
+      await stack.tool.container.db('grade_syncs').where({ sub: 'l-2' }).update({ next_attempt_at: Date.now() - 1 });
+      expect(await grading.retryDue()).to.deep.equal({ synced: 1, failed: 0 });
+      expect(scoresBySub().get('l-2')).to.include({ scoreGiven: 70 });
+      const after = await teacher.get(`/spaces/${spaceId}/readiness`);
+      expect(after.body).to.match(/data-sub="l-2">[\s\S]*?grade-status--synced">Synced/);
+    });
   });
 });
