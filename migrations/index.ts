@@ -26,6 +26,7 @@ import * as discussionOrderIndexes from './20261130000610_discussion_order_index
 import * as roster from './20261130000710_roster.js';
 import * as journey from './20261130001210_journey.js';
 import * as expertProfiles from './20261130001310_expert_profiles.js';
+import * as participationGrading from './20261130001410_participation_grading.js';
 import * as lrsDocuments from './20261130400100_lrs_documents.js';
 import * as lrsAttachments from './20261130400200_lrs_attachments.js';
 import * as lrsVerbStoredIdx from './20261130400300_lrs_statements_verb_stored_idx.js';
@@ -70,6 +71,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261130000710_roster', roster],
   ['20261130001210_journey', journey],
   ['20261130001310_expert_profiles', expertProfiles],
+  ['20261130001410_participation_grading', participationGrading],
   ['20261130400100_lrs_documents', lrsDocuments],
   ['20261130400200_lrs_attachments', lrsAttachments],
   ['20261130400300_lrs_statements_verb_stored_idx', lrsVerbStoredIdx],

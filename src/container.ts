@@ -39,6 +39,10 @@ import { createNotificationStore } from './mentions/notification-store.js';
 import { createPeopleStore } from './mentions/people-store.js';
 import { createReadStore } from './mentions/read-store.js';
 import { createSpaceService } from './spaces/space-service.js';
+import { createPromptPrepStatusSource } from './readiness/prep-status.js';
+import { createReadinessService } from './readiness/readiness-service.js';
+import { createGradingService } from './readiness/grading-service.js';
+import { createGradingStore } from './readiness/grading-store.js';
 import { createSpaceStore } from './spaces/space-store.js';
 import { createPromptStore } from './spaces/prompt-store.js';
 import { createAnonymityStore } from './spaces/anonymity.js';
@@ -146,7 +150,12 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
   const tags = createTagService(discussion);
   // Connections: the course's people directory (help per tag, profiles, "who knows X").
   const connections = createConnectionsService({ spaces: discussion.spaces, connections: createConnectionsStore(db), clock });
-  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery, search, curation, tags, mentions, lrsTargets, lrsRouting, connections, journey };
+  // Readiness before the event: roster × prep status (the timeline branch may swap the PrepStatusSource).
+  const prepStatus = createPromptPrepStatusSource(db);
+  const readiness = createReadinessService({ spaces: discussion.spaces, roster, prep: prepStatus, clock });
+  // Participation grading (optional per space) through AGS; server.ts retries failed sends.
+  const grading = createGradingService({ store: createGradingStore(db), spaces: discussion.spaces, roster, prep: prepStatus, ags, platforms, clock, log });
+  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery, search, curation, tags, mentions, lrsTargets, lrsRouting, connections, journey, readiness, grading };
 }
 
 export type Container = ReturnType<typeof createContainer>;

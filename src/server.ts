@@ -35,6 +35,13 @@ export async function startServer(config: Config, opts: { log?: Logger; clock?: 
     Promise.all([container.states.purgeExpired(now - 60_000), container.sessions.purgeExpired(now)]).catch((err: unknown) => log.warn({ err }, 'purge failed'));
   }, 5 * 60_000);
   purge.unref();
+  // Participation grades that failed to reach the LMS are retried (with backoff) once a minute;
+  // one run at a time, so a slow platform cannot pile runs up.
+  let gradeRun: Promise<unknown> | null = null;
+  const gradeRetry = setInterval(() => {
+    gradeRun ??= container.grading.retryDue().catch((err: unknown) => log.warn({ err }, 'grade retry failed')).finally(() => (gradeRun = null));
+  }, 60_000);
+  gradeRetry.unref();
   container.xapiSender.start(XAPI_SEND_INTERVAL_MS);
   // Statements queued for the embedded LRS move into lrs_statements on the same interval.
   container.embeddedDelivery.start(XAPI_SEND_INTERVAL_MS);
@@ -45,6 +52,8 @@ export async function startServer(config: Config, opts: { log?: Logger; clock?: 
     url: `http://127.0.0.1:${port}`,
     async close() {
       clearInterval(purge);
+      clearInterval(gradeRetry);
+      await gradeRun;
       // Before the database goes: ends the batch in flight and releases this worker's claims.
       await container.xapiSender.stop();
       await container.embeddedDelivery.stop();

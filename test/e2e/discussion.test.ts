@@ -509,6 +509,12 @@ describe('discussion spaces (e2e through the platform emulator)', function () {
       ['POST', () => `/prompts/${promptId}/edit`, () => ({ title: 'intruder' })],
       ['POST', () => `/prompts/${promptId}/move`, () => ({ direction: 'up' })],
       ['POST', () => `/prompts/${promptId}/move`, () => ({ direction: 'bad' })],
+      // Readiness (src/readiness): the staff roster, its CSV and refresh, and the mentor page.
+      ['GET', () => `/spaces/${spaceId}/readiness`],
+      ['GET', () => `/spaces/${spaceId}/readiness?sort=activity&dir=desc`],
+      ['GET', () => `/spaces/${spaceId}/readiness.csv`],
+      ['POST', () => `/spaces/${spaceId}/readiness/refresh`],
+      ['GET', () => `/spaces/${spaceId}/mentees`],
       ['POST', () => `/prompts/${promptId}/delete`],
       // Curation (src/curation): flags, the moderation queue, most useful.
       ['GET', () => `/posts/${replyId}/flag`],
