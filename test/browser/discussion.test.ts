@@ -146,6 +146,8 @@ describe('browser: discussion pages', function () {
     await page.getByText('Keep me.').waitFor({ state: 'detached' });
     // Opening a reply box puts the cursor in it.
     await page.getByText('Reply to Omar Other').first().click();
+    // The details' toggle event fires in a task after the click: wait for it (5 s), then check.
+    await page.waitForFunction(() => document.activeElement?.tagName === 'TEXTAREA', undefined, { timeout: 5_000 }).catch(() => undefined);
     expect(await page.evaluate('document.activeElement && document.activeElement.tagName')).to.equal('TEXTAREA');
     expect(errors, errors.join('\n')).to.deep.equal([]);
     await context.close();
