@@ -1,19 +1,10 @@
 import { expect } from 'chai';
-import type { Clock } from '../../src/clock.js';
-import { sha256 } from '../../src/ids.js';
 import { ROLE, type LaunchSpec } from '../helpers/emulator/platform-emulator.js';
-import { launch, startStack, type Stack } from '../helpers/stack.js';
+import { expectStatus, joinCourse, postIdFrom, strictlyIncreasingClock, threadIdFrom, type Participant } from '../helpers/participant.js';
+import { startStack, type Stack } from '../helpers/stack.js';
 import type { Page } from '../helpers/test-browser.js';
 
-function strictlyIncreasingClock(): Clock {
-  let last = 0;
-  return { now: () => (last = Math.max(Date.now(), last + 1)) };
-}
-
-interface Person {
-  get(path: string): Promise<Page>;
-  post(path: string, fields?: Record<string, string>, opts?: { csrf?: string | null }): Promise<Page>;
-}
+type Person = Participant;
 
 describe('connections: the course people directory and profiles (e2e through the platform emulator)', function () {
   this.timeout(120_000);
@@ -27,29 +18,9 @@ describe('connections: the course people directory and profiles (e2e through the
   let spaceId: string;
   let anonSpaceId: string;
 
-  async function join(spec: LaunchSpec): Promise<Person> {
-    const r = await launch(stack, spec);
-    expect(r.response.status, r.response.body.slice(0, 300)).to.equal(303);
-    const token = r.sessionToken!;
-    const csrf = (await stack.tool.container.sessions.get(sha256(token)))!.csrfToken;
-    const withToken = (path: string) => `${base}${path}${path.includes('?') ? '&' : '?'}session=${encodeURIComponent(token)}`;
-    return {
-      get: (path) => r.browser.request(withToken(path)),
-      post: (path, fields = {}, opts = {}) => {
-        const form: Record<string, string> = { session: token, ...fields };
-        const c = opts.csrf === undefined ? csrf : opts.csrf;
-        if (c !== null) form._csrf = c;
-        return r.browser.request(`${base}${path}`, { form });
-      },
-    };
-  }
+  const join = (spec: LaunchSpec): Promise<Person> => joinCourse(stack, spec);
 
-  const see = (res: Page, status = 303): Page => {
-    expect(res.status, res.body.slice(0, 800)).to.equal(status);
-    return res;
-  };
-  const threadIdFrom = (res: Page): string => /\/threads\/([0-9a-f-]{36})/.exec(res.headers.get('location') ?? '')![1]!;
-  const postIdFrom = (res: Page): string => /#post-([0-9a-f-]{36})$/.exec(res.headers.get('location') ?? '')![1]!;
+  const see = expectStatus;
   /** Person cards' names, in the order the directory lists them. */
   const namesIn = (page: Page): string[] => [...page.body.matchAll(/<h3 id="person-h-[0-9a-f-]{36}">([^<]*)/g)].map((m) => m[1]!.trim());
   const dir = (q?: string) => `/spaces/${spaceId}/people-directory${q === undefined ? '' : `?q=${encodeURIComponent(q)}`}`;

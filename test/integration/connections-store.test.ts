@@ -7,8 +7,7 @@ import { newId } from '../../src/ids.js';
 import * as profilesMigration from '../../migrations/20261130001310_expert_profiles.js';
 import { createConnectionsStore, type ConnectionsStore } from '../../src/connections/connections-store.js';
 import { createTagStore, type TagStore } from '../../src/curation/tag-store.js';
-import { createPlatformStore } from '../../src/lti/platform-store.js';
-import { createSpaceStore } from '../../src/spaces/space-store.js';
+import { openStoreDb, seedCourses, seedSpace, usersFrom } from '../helpers/store-course.js';
 import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/test-db.js';
 
 const body = (text: string): RenderedBody => ({ bodyMarkdown: text, bodyHtml: `<p>${text}</p>`, renderVersion: 1 });
@@ -31,22 +30,12 @@ describe(`connections store (help per tag, profiles) on ${testDbKind() === 'pg' 
   const tick = (): number => (t += 1000);
 
   before(async () => {
-    database = await createTestDatabase();
-    db = createDb(database.url);
-    await migrateLatest(db);
-    const ps = createPlatformStore(db);
-    const platform = await ps.upsert({ issuer: 'https://lms.example', clientId: 'client', name: 'LMS', productFamily: null, authEndpoint: 'https://lms.example/auth', tokenEndpoint: 'https://lms.example/token', jwksUri: 'https://lms.example/jwks', tokenAudience: null, source: 'manual' }, t);
-    const deployment = await ps.addDeployment(platform.id, 'dep-1', t);
-    ctxA = newId();
-    ctxB = newId();
-    for (const [id, c] of [[ctxA, 'course-a'], [ctxB, 'course-b']] as const) await db('contexts').insert({ id, deployment_id: deployment.id, context_id: c, label: null, title: c, types: '[]', created_at: t, updated_at: t });
-    for (const [name, id] of Object.entries(users)) await db('users').insert({ id, platform_id: platform.id, sub: name, name: name.toUpperCase(), created_at: t, updated_at: t });
-    const spaces = createSpaceStore(db);
-    const mk = async (ctx: string, title: string) => (await spaces.create({ contextId: ctx, resourceLinkId: null, kind: 'prep', title, eventAt: null, timeZone: 'UTC', createdBy: null }, t)).id;
-    spaceA = await mk(ctxA, 'A');
-    spaceA2 = await mk(ctxA, 'A2');
-    spaceAnon = await mk(ctxA, 'Anon');
-    spaceB = await mk(ctxB, 'B');
+    ({ database, db } = await openStoreDb());
+    [ctxA, ctxB] = (await seedCourses(db, t, { users: usersFrom(users) })).contexts as [string, string];
+    spaceA = await seedSpace(db, ctxA, 'A', t);
+    spaceA2 = await seedSpace(db, ctxA, 'A2', t);
+    spaceAnon = await seedSpace(db, ctxA, 'Anon', t);
+    spaceB = await seedSpace(db, ctxB, 'B', t);
     await db('spaces').where({ id: spaceAnon }).update({ anonymity: 'peers' });
     threads = createThreadStore(db);
     posts = createPostStore(db);
