@@ -28,6 +28,10 @@ import { platformOrigins, securityHeaders } from './web/security-headers.js';
 import { requireSession } from './web/session.js';
 import { xapiRouter } from './xapi/xapi-router.js';
 import { embeddedLrsRouter } from './xapi/lrs/lrs-router.js';
+import { httpMetrics } from './ops/http-metrics.js';
+import { opsRouter } from './ops/ops-router.js';
+import { registerRateLimit } from './ops/register-rate-limit.js';
+import { routeTemplate } from './web/route-template.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', fileURLToPath(import.meta.url).includes(`${path.sep}dist${path.sep}`) ? '..' : '.');
 
@@ -43,15 +47,21 @@ export function createApp(c: Container): Express {
   app.set('view cache', true);
   app.disable('x-powered-by');
 
+  app.use(routeTemplate());
   app.use(requestLog(c.log));
+  app.use(httpMetrics(c.metrics));
   app.use(localize(createI18n(path.join(root, 'locales'))));
   app.use(liveNavigation());
+  // Probes and metrics before anything that reads the database (security headers list platforms):
+  // /healthz must answer while the database is down.
+  app.use(opsRouter({ health: c.health, metrics: c.metrics, metricsToken: c.config.ops.metricsToken }));
   app.use('/public', express.static(path.join(root, 'public'), { maxAge: '1h', index: false }));
   app.use(securityHeaders(frameAncestorsFrom(c)));
 
   const session = requireSession(c.sessions, c.clock, c.config.sessionIdleSeconds);
   app.get('/', (_req, res) => res.render('home', { title: 'Threadline', publicUrl: c.config.publicUrl }));
-  app.use(ltiRouter({ publicUrl: c.config.publicUrl, login: c.login, launch: c.launch, states: c.states, keys: c.keys, clock: c.clock, log: c.log, landingPath: async (launch) => landingPath(await c.spaces.landing(launch)) }));
+  app.use(ltiRouter({ publicUrl: c.config.publicUrl, login: c.login, launch: c.launch, states: c.states, keys: c.keys, clock: c.clock, log: c.log, landingPath: async (launch) => landingPath(await c.spaces.landing(launch)), onLaunch: (result) => c.metrics.launch(result) }));
+  app.use('/lti/register', registerRateLimit({ perHour: c.config.ops.registerPerHour }));
   app.use(registrationRouter({ publicUrl: c.config.publicUrl, platforms: c.platforms, clock: c.clock, fetch: c.fetch, log: c.log }));
   app.use(configRouter({ publicUrl: c.config.publicUrl }));
   // Before the space page's own route: it adds the journey notice (prep checklist, due follow-ups) to it.

@@ -20,6 +20,17 @@ export interface Config {
   readonly xapi: XapiConfig;
   /** Per-user write rate limits (RATE_* variables; see curation/rate-limits.ts). */
   readonly rateLimits: RateLimits;
+  /** Operations: /metrics, shutdown, the Dynamic Registration limit (ops/). */
+  readonly ops: OpsConfig;
+}
+
+export interface OpsConfig {
+  /** METRICS_TOKEN, the bearer token /metrics asks for; null: /metrics is off. Not enumerable. */
+  readonly metricsToken: string | null;
+  /** After SIGTERM, how long in-flight work may take before the process exits non-zero. */
+  readonly shutdownTimeoutMs: number;
+  /** GET /lti/register attempts per client IP per hour (per instance). */
+  readonly registerPerHour: number;
 }
 
 export interface XapiConfig {
@@ -85,6 +96,10 @@ const schema = z.object({
   EMBEDDED_LRS_KEY: z.string().regex(/^[^:\s]+$/, { message: 'must not contain a colon or whitespace' }).optional(),
   // Never echoed: zod's messages for this field do not include the value.
   EMBEDDED_LRS_SECRET: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+  // Never echoed: zod's messages for this field do not include the value.
+  METRICS_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).regex(/^\S+$/, { message: 'must not contain whitespace' }).optional(),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  REGISTER_RATE_PER_HOUR: z.coerce.number().int().min(1).default(20),
 });
 
 export class ConfigError extends Error {
@@ -130,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clockSkewSeconds: v.CLOCK_SKEW_SECONDS,
     trustProxy: v.TRUST_PROXY,
     rateLimits,
+    ops: opsConfig(v.METRICS_TOKEN ?? null, v.SHUTDOWN_TIMEOUT_MS, v.REGISTER_RATE_PER_HOUR),
     xapi: Object.freeze({
       lrs: v.XAPI_LRS_ENDPOINT ? lrsConfig(v.XAPI_LRS_ENDPOINT, v.XAPI_LRS_USERNAME ?? null, v.XAPI_LRS_PASSWORD ?? null) : null,
       batchSize: v.XAPI_BATCH_SIZE,
@@ -148,5 +164,11 @@ function lrsConfig(endpoint: string, username: string | null, password: string |
 function lrsCredentials(key: string, secret: string): LrsCredentials {
   const c = { key } as { key: string; secret: string };
   Object.defineProperty(c, 'secret', { value: secret, enumerable: false });
+  return Object.freeze(c);
+}
+
+function opsConfig(metricsToken: string | null, shutdownTimeoutMs: number, registerPerHour: number): OpsConfig {
+  const c = { shutdownTimeoutMs, registerPerHour } as { metricsToken: string | null; shutdownTimeoutMs: number; registerPerHour: number };
+  Object.defineProperty(c, 'metricsToken', { value: metricsToken, enumerable: false });
   return Object.freeze(c);
 }

@@ -60,6 +60,8 @@ import { createLrsDocumentStore } from './xapi/lrs/document-store.js';
 import { createEmbeddedLrsService } from './xapi/lrs/lrs-service.js';
 import { createLrsStatementStore } from './xapi/lrs/statement-store.js';
 import type { XapiStatement } from './xapi/statement.js';
+import { createHealthService } from './ops/health-service.js';
+import { createMetrics } from './ops/metrics-registry.js';
 
 export interface ContainerDeps {
   config: Config;
@@ -72,6 +74,9 @@ export interface ContainerDeps {
 
 /** The one place that wires knex → stores → services. No I/O happens here. */
 export function createContainer({ config, db, log, clock, fetch: fetchImpl = fetch }: ContainerDeps) {
+  // Operations (ops/): Prometheus metrics fed by the router, the senders and the outbox; probes.
+  const metrics = createMetrics({ log });
+  const health = createHealthService({ db });
   const platforms = cachedPlatformStore(createPlatformStore(db), () => clock.now());
   const states = createLoginStateStore(db);
   const sessions = cachedSessionStore(createSessionStore(db), () => clock.now());
@@ -85,7 +90,8 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
   const lrsTargets = createLrsTargetStore(db);
   const lrsRouting = createTargetRouting({ store: lrsTargets, primary: primaryLrs, clock });
   const outbox = createOutboxStore(db, { clock, targets: lrsRouting });
-  const xapiSender = createLrsSender({ outbox, targets: () => lrsRouting.senderTargets(), fetch: fetchImpl, clock, log, batchSize: config.xapi.batchSize });
+  const xapiSender = createLrsSender({ outbox, targets: () => lrsRouting.senderTargets(), fetch: fetchImpl, clock, log, batchSize: config.xapi.batchSize, onDelivery: metrics.delivery });
+  metrics.setBacklogSource(() => outbox.backlog(clock.now()));
   const statements = { publicUrl: config.publicUrl, actorNames: config.xapi.actorNames };
   // The embedded LRS at {PUBLIC_URL}/xapi/: where statements land when no external LRS is set.
   const embeddedLrs = createEmbeddedLrsService({ db, store: createLrsStatementStore(db), clock });
@@ -97,6 +103,7 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
     authority: { objectType: 'Agent', account: { homePage: config.publicUrl, name: 'threadline' } },
     clock,
     log,
+    onDelivery: metrics.delivery,
   });
   const login = createLoginService({ platforms, states, clock, publicUrl: config.publicUrl });
   const launch = createLaunchService({
@@ -155,7 +162,7 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
   const readiness = createReadinessService({ spaces: discussion.spaces, roster, prep: prepStatus, clock });
   // Participation grading (optional per space) through AGS; server.ts retries failed sends.
   const grading = createGradingService({ store: createGradingStore(db), spaces: discussion.spaces, roster, prep: prepStatus, ags, platforms, clock, log });
-  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery, search, curation, tags, mentions, lrsTargets, lrsRouting, connections, journey, readiness, grading };
+  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery, search, curation, tags, mentions, lrsTargets, lrsRouting, connections, journey, readiness, grading, metrics, health };
 }
 
 export type Container = ReturnType<typeof createContainer>;

@@ -40,9 +40,17 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down');
+    log.info({ signal, timeoutMs: config.ops.shutdownTimeoutMs }, 'shutting down');
+    // A request or LRS call that will not end must not keep a stopping process alive forever.
+    setTimeout(() => {
+      log.error({ timeoutMs: config.ops.shutdownTimeoutMs }, 'shutdown timed out; exiting with work unfinished');
+      process.exit(1);
+    }, config.ops.shutdownTimeoutMs).unref();
     running.close().then(
-      () => process.exit(0),
+      () => {
+        log.info('shut down cleanly');
+        process.exit(0);
+      },
       (err: unknown) => {
         log.error({ err }, 'shutdown failed');
         process.exit(1);

@@ -51,16 +51,23 @@ export async function startServer(config: Config, opts: { log?: Logger; clock?: 
     server,
     url: `http://127.0.0.1:${port}`,
     async close() {
+      // Graceful shutdown (issue 6). /readyz answers 503 from here on, so a load balancer drains us.
+      container.health.startDraining();
       clearInterval(purge);
       clearInterval(gradeRetry);
-      await gradeRun;
-      // Before the database goes: ends the batch in flight and releases this worker's claims.
-      await container.xapiSender.stop();
-      await container.embeddedDelivery.stop();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      // Stop accepting connections; requests in flight run to their end. Keep-alive connections
+      // would hold server.close() open, so each is closed as soon as it is idle (its request done).
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const reap = setInterval(() => server.closeIdleConnections(), 50);
+      try {
+        // Meanwhile the workers end their run in flight and release this process's outbox claims,
+        // so another instance can deliver those statements now rather than when the lease expires.
+        await Promise.all([closed, gradeRun, container.xapiSender.stop(), container.embeddedDelivery.stop()]);
+      } finally {
+        clearInterval(reap);
+      }
+      // Last: nothing uses the pool any more.
       await db.destroy();
     },
   };

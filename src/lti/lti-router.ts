@@ -2,7 +2,7 @@ import express, { Router, type Request, type Response } from 'express';
 import { withSession } from '../web/session.js';
 import type { LaunchContext } from './launch-context.js';
 import type { LaunchService } from './launch-service.js';
-import { LaunchError } from './launch-errors.js';
+import { LaunchError, type LaunchRefusal } from './launch-errors.js';
 import type { LoginRequest, LoginService } from './login-service.js';
 import type { LoginStateStore } from './login-state-store.js';
 import { clearStateCookie, readStateCookie, setStateCookie } from './state-cookie.js';
@@ -20,6 +20,8 @@ export interface LtiRouterDeps {
   log: Logger;
   /** Where a fresh launch should go first; saves the browser a hop through /app. */
   landingPath(launch: LaunchContext): Promise<string>;
+  /** Each launch's outcome, 'ok' or the refusal code (ops metrics count them). */
+  onLaunch?: (result: 'ok' | LaunchRefusal) => void;
 }
 
 const LOGIN_KEYS = ['iss', 'login_hint', 'target_link_uri', 'lti_message_hint', 'lti_deployment_id', 'client_id', 'lti_storage_target'] as const;
@@ -86,6 +88,7 @@ export function ltiRouter(deps: LtiRouterDeps): Router {
     // OIDC Core §3.1.2.6: the platform may answer with an error instead of an id_token.
     if (typeof body.error === 'string' && !body.id_token) {
       const desc = typeof body.error_description === 'string' ? body.error_description : body.error;
+      deps.onLaunch?.('login_params_invalid');
       throw new LaunchError('login_params_invalid', `The platform refused the sign-in: ${desc}`, 'Reload the page in your course; if it persists, ask your LMS administrator.');
     }
     try {
@@ -109,11 +112,13 @@ export function ltiRouter(deps: LtiRouterDeps): Router {
         return;
       }
       if (stateParam) clearStateCookie(res, deps.publicUrl, stateParam);
+      deps.onLaunch?.('ok');
       deps.log.info({ platform: outcome.launch.platform.id, deployment: outcome.launch.deployment.id, messageType: outcome.launch.messageType, user: outcome.launch.user?.id }, 'launch ok');
       res.redirect(303, withSession(await deps.landingPath(outcome.launch), outcome.sessionToken));
     } catch (err) {
       if (err instanceof LaunchError) {
         deps.log.warn({ reason: err.reason }, 'launch refused');
+        deps.onLaunch?.(err.reason);
         if (err.reason === 'state_not_bound' && stateParam) {
           Object.assign(err, { extra: { newWindowUrl: `/lti/login/restart?state=${encodeURIComponent(stateParam)}` } });
         }

@@ -1,8 +1,14 @@
 import crypto from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../log.js';
+import { routeOf } from './route-template.js';
 
-/** One structured line per request; the path only (query strings carry session tokens). */
+/**
+ * One structured line per request: request id, method, route template, path, status, time. The
+ * path only (query strings carry session tokens); no headers (cookies, Authorization) and no body.
+ * An incoming X-Request-Id (from a proxy or load balancer) is kept when short and plain, so one id
+ * follows the request across hops; anything else is replaced, so a client can't forge log lines.
+ */
 export function requestLog(log: Logger) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const started = process.hrtime.bigint();
@@ -12,7 +18,7 @@ export function requestLog(log: Logger) {
     res.setHeader('x-request-id', id);
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      log.info({ reqId: id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10, code: res.locals.errorCode }, 'request');
+      log.info({ reqId: id, method: req.method, route: routeOf(req, res), path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10, code: res.locals.errorCode }, 'request');
     });
     next();
   };

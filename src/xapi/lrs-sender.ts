@@ -37,6 +37,8 @@ export interface LrsSenderOptions {
   workerId?: string;
   /** [0, 1); injectable so tests can pin the jitter. */
   random?: () => number;
+  /** Told how many statements per target were sent, failed (retried later) or dead-lettered (ops/metrics). */
+  onDelivery?: (lrsId: string, result: 'sent' | 'failed' | 'dead', n: number) => void;
 }
 
 export interface TickReport {
@@ -125,22 +127,28 @@ export function createLrsSender(o: LrsSenderOptions): LrsSender {
    * is bisected until the statements at fault stand alone: those are dead-lettered (400) or taken as
    * already delivered (409), the rest go through. Returns the transient failure that stopped it, if any.
    */
+  /** Adds to the pass's report and tells the metrics which target it was. */
+  function tally(t: LrsTarget, report: TickReport, key: keyof TickReport, n: number): void {
+    add(report, key, n);
+    o.onDelivery?.(t.id, key === 'delivered' ? 'sent' : key === 'retried' ? 'failed' : 'dead', n);
+  }
+
   async function deliver(t: LrsTarget, items: ClaimedStatement[], report: TickReport): Promise<Transient | null> {
     const answer = await post(t, items);
     const ids = items.map((i) => i.id);
     switch (answer.kind) {
       case 'ok':
-        add(report, 'delivered', await o.outbox.ack(ids, o.clock.now()));
+        tally(t, report, 'delivered', await o.outbox.ack(ids, o.clock.now()));
         return null;
       case 'transient': {
         if (worker.stopped) {
           // Shutting down: hand the rows straight back, no backoff.
-          add(report, 'retried', await o.outbox.retryLater(ids, o.clock.now(), answer.detail));
+          tally(t, report, 'retried', await o.outbox.retryLater(ids, o.clock.now(), answer.detail));
           return answer;
         }
         const attempts = Math.max(...items.map((i) => i.attempts));
         const at = o.clock.now() + delayFor(attempts, answer.retryAfterMs);
-        add(report, 'retried', await o.outbox.retryLater(ids, at, answer.detail));
+        tally(t, report, 'retried', await o.outbox.retryLater(ids, at, answer.detail));
         pausedUntil.set(t.id, at);
         o.log.warn({ lrs: t.id, host: safeHost(t.endpoint), statements: items.length, retryAt: new Date(at).toISOString(), error: answer.detail }, 'xAPI delivery failed; will retry');
         return answer;
@@ -152,10 +160,10 @@ export function createLrsSender(o: LrsSenderOptions): LrsSender {
           if (answer.kind === 'conflict') {
             // The LRS already has this id. Our ids are per act, so it is this act: counted once, done.
             o.log.warn({ lrs: t.id, statementId: only.statementId }, 'LRS already holds this statement id (409); treating it as delivered');
-            add(report, 'delivered', await o.outbox.ack(ids, o.clock.now()));
+            tally(t, report, 'delivered', await o.outbox.ack(ids, o.clock.now()));
           } else {
             o.log.error({ lrs: t.id, statementId: only.statementId, error: answer.detail }, 'LRS rejected a statement; dead-lettered');
-            add(report, 'dead', await o.outbox.deadLetter(only.id, answer.detail));
+            tally(t, report, 'dead', await o.outbox.deadLetter(only.id, answer.detail));
           }
           return null;
         }
@@ -164,7 +172,7 @@ export function createLrsSender(o: LrsSenderOptions): LrsSender {
         const right = items.slice(mid);
         const failed = await deliver(t, left, report);
         if (failed) {
-          add(report, 'retried', await o.outbox.retryLater(
+          tally(t, report, 'retried', await o.outbox.retryLater(
             right.map((i) => i.id),
             worker.stopped ? o.clock.now() : (pausedUntil.get(t.id) ?? o.clock.now()),
             failed.detail,

@@ -50,6 +50,11 @@ export interface OutboxStore {
   release(workerId: string): Promise<number>;
   stats(now: number): Promise<LrsStats[]>;
   /**
+   * Waiting statements and the oldest one's age per target, for /metrics on every scrape: reads
+   * only undelivered rows (the claim index's partial range), unlike stats() which counts history.
+   */
+  backlog(now: number): Promise<Array<{ lrsId: string; depth: number; oldestAgeMs: number | null }>>;
+  /**
    * Queues statements created in [since, until) again, delivered ones and (with includeDead) dead
    * ones, e.g. after an LRS lost data. Safe: ids are deterministic, so an LRS that still has a
    * statement treats the resend as a no-op (xAPI 1.0.3 Communication §2.1.3).
@@ -213,6 +218,24 @@ export function createOutboxStore(db: Db, opts: { clock: Clock; targets: string[
           dead: Number(r?.dead_count ?? 0),
           delivered: Number(r?.delivered ?? 0),
         };
+      });
+    },
+
+    async backlog(now) {
+      const rows = (await db(TABLE)
+        .select('lrs_id')
+        .count({ depth: '*' })
+        .min({ oldest: 'created_at' })
+        .whereNull('delivered_at')
+        .where({ dead: false })
+        .groupBy('lrs_id')) as Array<{ lrs_id: string; depth: number | string; oldest: number | string | null }>;
+      const byId = new Map(rows.map((r) => [r.lrs_id, r]));
+      // Every target is listed, at zero when nothing waits, so an alert on "depth > n" sees it recover.
+      const ids = [...new Set([...(await routing.all()), ...byId.keys()])].sort();
+      return ids.map((lrsId) => {
+        const r = byId.get(lrsId);
+        const oldest = r?.oldest === null || r?.oldest === undefined ? null : Number(r.oldest);
+        return { lrsId, depth: Number(r?.depth ?? 0), oldestAgeMs: oldest === null ? null : Math.max(0, now - oldest) };
       });
     },
 

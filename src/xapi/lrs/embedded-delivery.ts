@@ -28,6 +28,8 @@ export function createEmbeddedDelivery(o: {
   batchSize?: number;
   leaseMs?: number;
   maxBatchesPerTick?: number;
+  /** As the HTTP sender's: statements sent, failed (retried later) or dead-lettered (ops/metrics). */
+  onDelivery?: (lrsId: string, result: 'sent' | 'failed' | 'dead', n: number) => void;
 }): EmbeddedDelivery {
   const batchSize = o.batchSize ?? 100;
   const leaseMs = o.leaseMs ?? 60_000;
@@ -73,7 +75,14 @@ export function createEmbeddedDelivery(o: {
     return report;
   }
 
-  const worker = createPeriodicWorker({ job: pass, onError: (err) => o.log.warn({ err }, 'embedded LRS delivery pass failed') });
+  const worker = createPeriodicWorker({ job: () => pass().then(tally), onError: (err) => o.log.warn({ err }, 'embedded LRS delivery pass failed') });
+
+  const tally = (r: { delivered: number; dead: number; retried: number }) => {
+    o.onDelivery?.(EMBEDDED_LRS_ID, 'sent', r.delivered);
+    o.onDelivery?.(EMBEDDED_LRS_ID, 'failed', r.retried);
+    o.onDelivery?.(EMBEDDED_LRS_ID, 'dead', r.dead);
+    return r;
+  };
 
   const d: EmbeddedDelivery = {
     tick: () => worker.run(),
