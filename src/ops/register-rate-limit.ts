@@ -21,7 +21,9 @@ export function registerRateLimit(opts: { perHour: number }): RequestHandler {
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     // IPv6 clients are counted per /56 (the library's default), so one host can't rotate addresses.
-    handler: (req, _res, next) => {
+    handler: (req, res, next) => {
+      // Refused before the route matched: name it for logs and metrics all the same.
+      res.locals.routeTemplate = '/lti/register';
       const resetAt = (req as { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime?.getTime() ?? Date.now() + 60_000;
       next(new RegisterRateLimitedError(Math.max(1, Math.ceil((resetAt - Date.now()) / 1000))));
     },

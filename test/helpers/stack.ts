@@ -2,7 +2,7 @@ import net from 'node:net';
 import { loadConfig } from '../../src/config.js';
 import type { Clock } from '../../src/clock.js';
 import { startServer, type RunningServer } from '../../src/server.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/log.js';
 import { PlatformEmulator, type LaunchSpec } from './emulator/platform-emulator.js';
 import { createTestDatabase, type TestDatabase } from './test-db.js';
 import { parseForm, TestBrowser, type Page } from './test-browser.js';
@@ -26,7 +26,7 @@ export interface Tool extends RunningServer {
 }
 
 /** A real Threadline server on a fresh database and a free port. */
-export async function startTool(opts: { clock?: Clock; env?: Record<string, string>; host?: string } = {}): Promise<Tool> {
+export async function startTool(opts: { clock?: Clock; env?: Record<string, string>; host?: string; log?: Logger } = {}): Promise<Tool> {
   const db = await createTestDatabase();
   const port = await freePort();
   // Browser tests use `localhost` so the tool is cross-site to the emulator's 127.0.0.1 course page.
@@ -34,7 +34,7 @@ export async function startTool(opts: { clock?: Clock; env?: Record<string, stri
   // Test scripts post far faster than people do: write rate limits are lifted unless a test sets
   // its own RATE_* (test/e2e/curation.test.ts does, to reach the 429).
   const config = loadConfig({ PORT: String(port), PUBLIC_URL: publicUrl, DATABASE_URL: db.url, LOG_LEVEL: 'silent', ...LIFTED_RATE_LIMITS, ...opts.env });
-  const running = await startServer(config, { clock: opts.clock, log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });
+  const running = await startServer(config, { clock: opts.clock, log: opts.log ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });
   return {
     ...running,
     publicUrl,
@@ -53,7 +53,7 @@ export interface Stack {
 }
 
 /** Tool + emulator, with the emulator registered (manually) as a platform and deployment. */
-export async function startStack(opts: { clock?: Clock; host?: string; env?: Record<string, string> } = {}): Promise<Stack> {
+export async function startStack(opts: { clock?: Clock; host?: string; env?: Record<string, string>; log?: Logger } = {}): Promise<Stack> {
   const tool = await startTool(opts);
   const emu = await PlatformEmulator.start({ toolUrl: tool.publicUrl });
   const c = tool.container;
