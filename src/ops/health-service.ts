@@ -1,4 +1,5 @@
-import { migrationsCurrent, type Db } from '../db/knex.js';
+import { migrationSource } from '../../migrations/index.js';
+import type { Db } from '../db/knex.js';
 
 /** Why the instance should not get traffic; stable codes a load balancer's logs can show. */
 export type NotReadyReason = 'shutting_down' | 'database_unreachable' | 'migrations_pending';
@@ -16,6 +17,17 @@ export interface HealthService {
 export function createHealthService(o: { db: Db; timeoutMs?: number }): HealthService {
   const timeoutMs = o.timeoutMs ?? 2_000;
   let draining = false;
+  let shipped: string[] | null = null;
+
+  /**
+   * The migrations listed in migrations/index.ts that knex_migrations does not record. One plain
+   * read: knex's own migrate.list() would also check (and create) its tables and lock row on every probe.
+   */
+  const pendingMigrations = async (): Promise<string[]> => {
+    shipped ??= (await migrationSource.getMigrations([])).map((m) => migrationSource.getMigrationName(m));
+    const applied = new Set(((await o.db('knex_migrations').select('name')) as Array<{ name: string }>).map((r) => r.name));
+    return shipped.filter((name) => !applied.has(name));
+  };
 
   /** A probe must answer quickly even when the pool is exhausted or the server hangs. */
   const within = async <T>(p: Promise<T>): Promise<T> => {
@@ -36,10 +48,10 @@ export function createHealthService(o: { db: Db; timeoutMs?: number }): HealthSe
         return { ready: false, reason: 'database_unreachable' };
       }
       try {
-        // The migration list shipped in migrations/index.ts against knex_migrations.
-        if (!(await within(migrationsCurrent(o.db)))) return { ready: false, reason: 'migrations_pending' };
+        if ((await within(pendingMigrations())).length > 0) return { ready: false, reason: 'migrations_pending' };
       } catch {
-        return { ready: false, reason: 'database_unreachable' };
+        // The database answered `select 1` but has no knex_migrations: never migrated.
+        return { ready: false, reason: 'migrations_pending' };
       }
       return { ready: true };
     },

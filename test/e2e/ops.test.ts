@@ -5,7 +5,7 @@ import { createHealthService } from '../../src/ops/health-service.js';
 import { ROLE } from '../helpers/emulator/platform-emulator.js';
 import { expectStatus, joinCourse, type Participant } from '../helpers/participant.js';
 import { launch, startStack, startTool, type Stack, type Tool } from '../helpers/stack.js';
-import { testDbKind } from '../helpers/test-db.js';
+import { createTestDatabase, testDbKind } from '../helpers/test-db.js';
 
 const METRICS_TOKEN = 'test-metrics-token-0123456789';
 const LEARNER = { sub: 'learner-ops-7', name: 'Olivia Opsworth', email: 'olivia.opsworth@example.edu', roles: [ROLE.learner] };
@@ -77,10 +77,18 @@ describe(`operations: probes, metrics, logs, registration limit (${testDbKind()}
       expect((await fetch(`${base}/readyz`)).status).to.equal(200);
     });
 
-    it('reports database_unreachable when the database does not answer', async () => {
+    it('reports database_unreachable when the database does not answer, migrations_pending on a database never migrated', async () => {
       const db = createDb(stack.tool.db.url);
       await db.destroy();
       expect(await createHealthService({ db, timeoutMs: 1_000 }).readiness()).to.deep.equal({ ready: false, reason: 'database_unreachable' });
+      const empty = await createTestDatabase();
+      const fresh = createDb(empty.url);
+      try {
+        expect(await createHealthService({ db: fresh }).readiness()).to.deep.equal({ ready: false, reason: 'migrations_pending' });
+      } finally {
+        await fresh.destroy();
+        await empty.drop();
+      }
     });
 
     it('/readyz is 503 shutting_down once draining starts, /healthz still 200; /metrics is 404 without METRICS_TOKEN', async () => {
