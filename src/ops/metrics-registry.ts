@@ -31,9 +31,22 @@ export interface Metrics {
   render(): Promise<{ contentType: string; body: string }>;
 }
 
+/**
+ * prom-client's process metrics (CPU, memory, event loop lag, GC) describe the process, not a
+ * server: one registry for the process, made at the first scrape. Its event-loop monitor samples
+ * on a timer, so tests and benchmarks that start many servers and never scrape don't start it.
+ */
+let processRegistry: Registry | null = null;
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry, prefix: 'threadline_' });
+  }
+  return processRegistry;
+}
+
 export function createMetrics(opts: { log: Logger; defaultMetrics?: boolean }): Metrics {
   const registry = new Registry();
-  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'threadline_' });
 
   const requests = new Counter({
     name: 'threadline_http_requests_total',
@@ -111,7 +124,9 @@ export function createMetrics(opts: { log: Logger; defaultMetrics?: boolean }): 
     },
     async render() {
       try {
-        return { contentType: registry.contentType, body: await registry.metrics() };
+        // Two registries in the text format concatenate into one valid exposition (distinct names).
+        const own = await registry.metrics();
+        return { contentType: registry.contentType, body: opts.defaultMetrics === false ? own : `${own}\n${await processMetrics().metrics()}` };
       } finally {
         reading = null;
       }
