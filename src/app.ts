@@ -61,7 +61,7 @@ export function createApp(c: Container): Express {
   const session = requireSession(c.sessions, c.clock, c.config.sessionIdleSeconds);
   app.get('/', (_req, res) => res.render('home', { title: 'Threadline', publicUrl: c.config.publicUrl }));
   app.use(ltiRouter({ publicUrl: c.config.publicUrl, login: c.login, launch: c.launch, states: c.states, keys: c.keys, clock: c.clock, log: c.log, landingPath: async (launch) => landingPath(await c.spaces.landing(launch)), onLaunch: (result) => c.metrics.launch(result) }));
-  app.use('/lti/register', registerRateLimit({ perHour: c.config.ops.registerPerHour }));
+  app.use('/lti/register', registerRateLimit({ perHour: c.config.ops.registerPerHour, trustProxy: c.config.trustProxy, log: c.log }));
   app.use(registrationRouter({ publicUrl: c.config.publicUrl, platforms: c.platforms, clock: c.clock, fetch: c.fetch, log: c.log }));
   app.use(configRouter({ publicUrl: c.config.publicUrl }));
   // Before the space page's own route: it adds the journey notice (prep checklist, due follow-ups) to it.

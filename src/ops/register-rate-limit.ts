@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
+import type { Logger } from '../log.js';
 import { AppError } from '../web/errors.js';
 
 /**
@@ -13,8 +14,14 @@ import { AppError } from '../web/errors.js';
  * LMS, by an administrator). The client address is `req.ip`: set TRUST_PROXY behind a proxy, or
  * every client shares the proxy's budget.
  */
-export function registerRateLimit(opts: { perHour: number }): RequestHandler {
+export function registerRateLimit(opts: { perHour: number; trustProxy: boolean | number | string; log: Logger }): RequestHandler {
+  // The library's own configuration checks print to the console, outside our JSON logs; the one
+  // that matters here is said once, at start, in the log.
+  if (opts.trustProxy === true) {
+    opts.log.warn('TRUST_PROXY=true believes any X-Forwarded-For, so a client can pick the address the /lti/register limit counts; set a hop count or the proxy subnet');
+  }
   return rateLimit({
+    validate: false,
     windowMs: 60 * 60_000,
     limit: opts.perHour,
     // RFC 9110 §10.2.3 Retry-After is set by the library on the 429; IETF RateLimit headers too.

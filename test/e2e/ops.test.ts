@@ -234,5 +234,23 @@ describe(`operations: probes, metrics, logs, registration limit (${testDbKind()}
       expect(sample(text, 'threadline_http_requests_total', { method: 'GET', route: '/lti/register', status: '429' })).to.equal(1);
       expect(sample(text, 'threadline_http_requests_total', { method: 'GET', route: '(unmatched)', status: '429' })).to.equal(undefined);
     });
+
+    it('counts per client address (behind a proxy, as TRUST_PROXY resolves it), and warns when TRUST_PROXY=true', async () => {
+      const lines: string[] = [];
+      const capture = createLogger('warn', { write: (l: string) => void lines.push(l) });
+      const proxied = await startTool({ env: { TRUST_PROXY: '1', REGISTER_RATE_PER_HOUR: '1' }, log: capture });
+      try {
+        const from = (ip: string) => fetch(`${proxied.publicUrl}/lti/register`, { headers: { 'x-forwarded-for': ip } });
+        expect((await from('203.0.113.5')).status).to.not.equal(429);
+        expect((await from('203.0.113.5')).status).to.equal(429);
+        expect((await from('203.0.113.6')).status).to.not.equal(429);
+        expect(lines.join('')).not.to.contain('TRUST_PROXY=true');
+      } finally {
+        await proxied.close();
+      }
+      const permissive = await startTool({ env: { TRUST_PROXY: 'true' }, log: capture });
+      await permissive.close();
+      expect(lines.join('')).to.contain('TRUST_PROXY=true believes any X-Forwarded-For');
+    });
   });
 });
