@@ -27,10 +27,10 @@ export function opsRouter(deps: OpsRouterDeps): Router {
   // Readiness: send traffic here only when the database answers, the schema is current, and the
   // process is not shutting down (then 503 lets a load balancer drain it).
   r.get('/readyz', async (_req, res) => {
-    const r = await deps.health.readiness();
+    const state = await deps.health.readiness();
     res.set('Cache-Control', 'no-store');
-    if (r.ready) res.json({ status: 'ready' });
-    else res.status(503).json({ status: 'not_ready', reason: r.reason });
+    if (state.ready) res.json({ status: 'ready' });
+    else res.status(503).json({ status: 'not_ready', reason: state.reason });
   });
 
   r.get('/metrics', async (req, res) => {
