@@ -87,7 +87,7 @@ export interface JourneyStore {
    * `trx` so the answer being written in the same transaction counts.
    */
   requiredPrompts(trx: Db, spaceId: string, userId: string): Promise<Array<{ id: string; title: string; answered: boolean }>>;
-  /** Replies `userId` wrote (not deleted) to posts by someone else in the space's threads. */
+  /** Replies `userId` wrote (not deleted) to posts by someone else in the space's threads; prompt answers are not peer replies. */
   peerReplies(trx: Db, spaceId: string, userId: string): Promise<number>;
   reflectionOf(followUpId: string, userId: string): Promise<Reflection | null>;
   /** Creates or edits the one reflection per learner per follow-up; `created` says which. */
@@ -254,6 +254,10 @@ export function createJourneyStore(db: Db): JourneyStore {
       const r = await trx('posts as p')
         .join('threads as t', 't.id', 'p.thread_id')
         .join('posts as parent', 'parent.id', 'p.parent_post_id')
+        // An answer to a prompt is a reply to the instructor's prompt post, not to a peer: it
+        // counts as the prompt, never twice (once as an answer, once as a peer reply).
+        .leftJoin('prompt_answers as pa', 'pa.post_id', 'p.id')
+        .whereNull('pa.post_id')
         .where({ 't.space_id': spaceId, 'p.author_id': userId })
         .whereNull('p.deleted_at')
         .where((q) => q.whereNot('parent.author_id', userId).orWhereNull('parent.author_id'))

@@ -97,6 +97,11 @@ describe(`journey store on ${testDbKind() === 'pg' ? 'PostgreSQL' : 'SQLite'}`, 
     await db('posts').insert([post(newId(), users.ann, benRoot), post(newId(), users.ann, benRoot, true), post(newId(), users.ann, annRoot)]);
     expect(await store.peerReplies(db, spaceA, users.ann)).to.equal(1);
     expect(await store.peerReplies(db, spaceB, users.ann)).to.equal(0);
+    // An answer to a prompt (a reply to its opening post) is the prompt, not a peer reply.
+    const answer = newId();
+    await db('posts').insert(post(answer, users.ann, benRoot));
+    await db('prompt_answers').insert({ thread_id: thread, user_id: users.ann, post_id: answer, created_at: t });
+    expect(await store.peerReplies(db, spaceA, users.ann)).to.equal(1);
   });
 
   it('keeps one editable reflection per learner per follow-up', async () => {
