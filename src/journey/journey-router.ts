@@ -9,6 +9,7 @@ import { AppError, NotFoundError } from '../web/errors.js';
 import { requireCsrf, withSession } from '../web/session.js';
 import type { JourneyService } from './journey-service.js';
 import type { PlanInput, ReflectionAnswers } from './journey-store.js';
+import { confirmForm, planForm, reflectionForm } from './journey-input.js';
 import { localDate } from './journey-time.js';
 
 export interface JourneyRouterDeps {
@@ -16,28 +17,6 @@ export interface JourneyRouterDeps {
   session: RequestHandler;
 }
 
-const MAX_ANSWER = 10_000;
-const MAX_SHORT = 2_000;
-
-// Edge validation: the form's field names in, plain domain values out. Messages are catalogue keys.
-const reflectionForm = z
-  .object({
-    applied: z.string().max(MAX_ANSWER, 'journey:error.tooLong').default(''),
-    helped: z.string().max(MAX_ANSWER, 'journey:error.tooLong').default(''),
-    hindered: z.string().max(MAX_ANSWER, 'journey:error.tooLong').default(''),
-  })
-  .refine((f) => `${f.applied}${f.helped}${f.hindered}`.trim() !== '', { message: 'journey:error.emptyReflection' });
-const planForm = z.object({
-  goal: z.string().trim().min(1, 'journey:error.goalRequired').max(500, 'journey:error.tooLong'),
-  situation: z.string().trim().max(MAX_SHORT, 'journey:error.tooLong').default(''),
-  target_date: z
-    .string()
-    .trim()
-    .default('')
-    .refine((s) => s === '' || DateTime.fromISO(s).isValid, 'journey:error.badDate'),
-  status: z.enum(['planned', 'tried', 'worked', 'blocked'], { message: 'journey:error.badStatus' }),
-  barrier: z.string().trim().max(MAX_SHORT, 'journey:error.tooLong').default(''),
-});
 const settingsForm = z.object({
   event_end: z.string().trim().default(''),
   require_prompts: z.literal('on').optional(),
@@ -45,8 +24,6 @@ const settingsForm = z.object({
 });
 const followUpForm = z.object({ days: z.coerce.number({ message: 'journey:error.badDays' }).int('journey:error.badDays').min(1, 'journey:error.badDays').max(730, 'journey:error.badDays') });
 const idParam = z.string().max(64);
-// A mentor's "applied on the job" confirmation: the comment is what they saw, so it is required.
-const confirmForm = z.object({ comment: z.string().trim().min(1, 'journey:error.commentRequired').max(MAX_SHORT, 'journey:error.tooLong') });
 
 const id = (v: unknown): string => String(v);
 const firstIssue = (e: z.ZodError): string => e.issues[0]?.message ?? 'journey:error.invalid';
