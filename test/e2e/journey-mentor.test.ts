@@ -138,6 +138,15 @@ describe('journey: mentors confirm "applied on the job" (e2e through the emulato
     const page = expectStatus(await es.get(`/spaces/${spaceId}/journey/mentees`), 200);
     expect(page.body).to.contain('Planes de acción de mis mentorados');
     expect(page.body).to.contain('Actualizar mi confirmación');
-    expect(page.body).not.to.contain('Update my confirmation');
+    expect(page.body).to.contain('Aplicado en el trabajo, confirmado por Mona Mentor');
+    const english = ["My mentees", 'Update my confirmation', 'Your comment', 'History', 'Situation', 'Target date', 'Barrier', 'confirmed by', 'Back to', 'Skip to content', 'Tried', 'Planned'];
+    expect(english.filter((w) => page.body.includes(w))).to.deep.equal([]);
+    const refusedEs = expectStatus(await es.post(`/spaces/${spaceId}/journey/plans/${annPlan}/confirm`, { comment: '' }), 400);
+    expect(refusedEs.body).to.contain('Escribe un comentario: ¿qué le viste aplicar en el trabajo?');
+    expect(english.filter((w) => refusedEs.body.includes(w))).to.deep.equal([]);
+    const elsewhere = expectStatus(await es.post(`/spaces/${spaceId}/journey/plans/${benPlan}/confirm`, { comment: 'x' }), 404);
+    expect(elsewhere.body).to.contain('Ese plan de acción no existe.');
+    const learnerEs = await join({ sub: 'ann', name: 'Ann Learner', roles: [ROLE.learner], locale: 'es' });
+    expect(expectStatus(await learnerEs.get(`/spaces/${spaceId}/journey/mentees`), 403).body).to.contain('Esta página es para mentores');
   });
 });
