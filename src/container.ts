@@ -12,6 +12,7 @@ import { createLoginStateStore } from './lti/login-state-store.js';
 import { createNrpsClient } from './lti/nrps-client.js';
 import { createJourneyService } from './journey/journey-service.js';
 import { createJourneyStore } from './journey/journey-store.js';
+import { createJourneyPrepStatusSource } from './journey/journey-prep-status.js';
 import { createRosterService } from './journey/roster-service.js';
 import { createRosterStore } from './journey/roster-store.js';
 import { PlatformJwks } from './lti/platform-jwks.js';
@@ -157,8 +158,9 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
   const tags = createTagService(discussion);
   // Connections: the course's people directory (help per tag, profiles, "who knows X").
   const connections = createConnectionsService({ spaces: discussion.spaces, connections: createConnectionsStore(db), clock });
-  // Readiness before the event: roster × prep status (the timeline branch may swap the PrepStatusSource).
-  const prepStatus = createPromptPrepStatusSource(db);
+  // Readiness before the event: roster × prep status, "prepared" by the journey's own completion
+  // rule (journey-prep-status.ts), so roster, CSV and grading agree with the learner's checklist.
+  const prepStatus = createJourneyPrepStatusSource({ db, journey: createJourneyStore(db), activity: createPromptPrepStatusSource(db) });
   const readiness = createReadinessService({ spaces: discussion.spaces, roster, prep: prepStatus, clock });
   // Participation grading (optional per space) through AGS; server.ts retries failed sends.
   const grading = createGradingService({ store: createGradingStore(db), spaces: discussion.spaces, roster, prep: prepStatus, ags, platforms, clock, log });

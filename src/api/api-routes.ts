@@ -2,6 +2,7 @@ import type { PostService } from '../discussion/post-service.js';
 import type { ThreadService } from '../discussion/thread-service.js';
 import type { MentionService } from '../mentions/mention-service.js';
 import { featureRoutes, type FeatureServices } from './feature-routes.js';
+import { journeyRoutes, type JourneyApiServices } from './journey-routes.js';
 import type { SpaceService } from '../spaces/space-service.js';
 import type { ApiRoute } from './api-route.js';
 import { meRoutes } from './me-routes.js';
@@ -9,7 +10,7 @@ import { postRoutes } from './post-routes.js';
 import { spaceRoutes } from './space-routes.js';
 import { threadRoutes } from './thread-routes.js';
 
-export interface ApiServices extends FeatureServices {
+export interface ApiServices extends FeatureServices, JourneyApiServices {
   spaces: SpaceService;
   threads: ThreadService;
   posts: PostService;
@@ -21,5 +22,5 @@ export interface ApiServices extends FeatureServices {
  * endpoints by adding its `*-routes.ts` list here: the router and the OpenAPI document follow.
  */
 export function apiRoutes(s: ApiServices): ApiRoute[] {
-  return [...meRoutes(), ...spaceRoutes(s), ...threadRoutes(s), ...postRoutes(s), ...featureRoutes(s)];
+  return [...meRoutes(), ...spaceRoutes(s), ...threadRoutes(s), ...postRoutes(s), ...featureRoutes(s), ...journeyRoutes(s)];
 }

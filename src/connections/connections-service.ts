@@ -40,7 +40,7 @@ export function createConnectionsService(deps: ConnectionsDeps) {
   return {
     async directory(launch: LaunchContext, spaceId: string, query: string): Promise<DirectoryPage> {
       const { v, space } = await spaceOf(launch, spaceId);
-      const cards = buildCards(await deps.connections.help(v.contextId), await deps.connections.profiles(v.contextId));
+      const cards = buildCards(await deps.connections.help(v.contextId, v), await deps.connections.profiles(v.contextId));
       return { space, viewer: v, people: rankCards(cards, query), topics: topTags(cards), canEdit: canEdit(v) };
     },
 

@@ -1,5 +1,7 @@
 import type { Db } from '../db/knex.js';
 import { SCORE_WEIGHTS } from '../curation/ranking-store.js';
+import type { Viewer } from '../discussion/discussion-policy.js';
+import { applyPostFirst } from '../search/search-visibility.js';
 
 /** A person's own words for the course's people directory. */
 export interface ExpertProfile {
@@ -36,9 +38,10 @@ export interface ConnectionsStore {
   /**
    * Everyone in the course with help that counts (score > 0), most first. Counts only what the
    * whole course may read and attribute: never a hidden or deleted post, nor a post in a hidden
-   * thread, nor any post in a space whose learners are anonymous to peers.
+   * thread, nor any post in a space whose learners are anonymous to peers. Counted as `viewer`
+   * may see it: post-first answers they cannot read yet add nothing (see `countable`).
    */
-  help(contextId: string): Promise<HelpRecord[]>;
+  help(contextId: string, viewer: Pick<Viewer, 'staff' | 'userId' | 'readOnly'>): Promise<HelpRecord[]>;
   /** The course's profiles, each with the person's name. */
   profiles(contextId: string): Promise<Array<ExpertProfile & { name: string | null }>>;
   profile(contextId: string, userId: string): Promise<ExpertProfile | null>;
@@ -72,35 +75,45 @@ function parseLabels(json: string): string[] {
 }
 
 export function createConnectionsStore(db: Db): ConnectionsStore {
-  /** Scored posts the directory may attribute, in the course's spaces. */
-  const countable = (contextId: string) =>
-    db('posts as p')
-      .join('threads as t', 't.id', 'p.thread_id')
-      .join('spaces as s', function () {
-        this.on('s.id', '=', 't.space_id').andOn('s.context_id', '=', db.raw('?', [contextId]));
-      })
-      // A reply in a thread whose opening a moderator hid is out of sight, so it earns nothing here either.
-      .join('posts as op', function () {
-        this.on('op.thread_id', '=', 't.id').andOn('op.depth', '=', db.raw('0'));
-      })
-      .whereNull('p.deleted_at')
-      .whereNull('p.hidden_at')
-      .whereNull('op.hidden_at')
-      .whereNotNull('p.author_id')
-      // Anonymity 'peers' (spaces/anonymity.ts) promises learners their peers cannot tie posts to
-      // them; "Ann: 12 helpful on Safety" would break that promise by adding up, so such spaces
-      // count for no one. Staff there are named anyway, but leaving them out too keeps the rule
-      // simple and needs no role lookup per author.
-      .whereNot('s.anonymity', 'peers')
-      .whereRaw(`${scoreSql} > 0`);
+  /**
+   * Scored posts the directory may attribute, in the course's spaces, as `viewer` may see them.
+   * Post-first (search-visibility.ts applyPostFirst, the rule of the prompt page and search):
+   * peers' answers to a prompt the viewer has not answered are out of their sight, and so is any
+   * score derived from them. The totals show no words, but "Ben: helpful on Negotiation" built
+   * from hidden answers would still tell the viewer those answers exist and were praised, so they
+   * count for nobody in that viewer's directory until the viewer has answered.
+   */
+  const countable = (contextId: string, viewer: Pick<Viewer, 'staff' | 'userId' | 'readOnly'>) =>
+    applyPostFirst(
+      db('posts as p')
+        .join('threads as t', 't.id', 'p.thread_id')
+        .join('spaces as s', function () {
+          this.on('s.id', '=', 't.space_id').andOn('s.context_id', '=', db.raw('?', [contextId]));
+        })
+        // A reply in a thread whose opening a moderator hid is out of sight, so it earns nothing here either.
+        .join('posts as op', function () {
+          this.on('op.thread_id', '=', 't.id').andOn('op.depth', '=', db.raw('0'));
+        })
+        .whereNull('p.deleted_at')
+        .whereNull('p.hidden_at')
+        .whereNull('op.hidden_at')
+        .whereNotNull('p.author_id')
+        // Anonymity 'peers' (spaces/anonymity.ts) promises learners their peers cannot tie posts to
+        // them; "Ann: 12 helpful on Safety" would break that promise by adding up, so such spaces
+        // count for no one. Staff there are named anyway, but leaving them out too keeps the rule
+        // simple and needs no role lookup per author.
+        .whereNot('s.anonymity', 'peers')
+        .whereRaw(`${scoreSql} > 0`),
+      viewer,
+    );
 
   return {
-    async help(contextId) {
-      const totals = await countable(contextId)
+    async help(contextId, viewer) {
+      const totals = await countable(contextId, viewer)
         .leftJoin('users as u', 'u.id', 'p.author_id')
         .groupBy('p.author_id', 'u.name')
         .select<Array<{ author_id: string; name: string | null; score: number | string }>>('p.author_id', 'u.name', db.raw(`sum(${scoreSql}) as score`));
-      const byTag = await countable(contextId)
+      const byTag = await countable(contextId, viewer)
         .join('thread_tags as tt', 'tt.thread_id', 't.id')
         .join('space_tags as g', 'g.id', 'tt.tag_id')
         .groupBy('p.author_id', 'g.label_key')

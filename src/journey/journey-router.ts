@@ -5,10 +5,11 @@ import { timeFormatter, usableLocale } from '../discussion/discussion-format.js'
 import { renderMarkdown } from '../discussion/markdown.js';
 import { describeSpace } from '../spaces/space-router.js';
 import type { Space } from '../spaces/space-store.js';
-import { AppError } from '../web/errors.js';
+import { AppError, NotFoundError } from '../web/errors.js';
 import { requireCsrf, withSession } from '../web/session.js';
 import type { JourneyService } from './journey-service.js';
 import type { PlanInput, ReflectionAnswers } from './journey-store.js';
+import { confirmForm, planForm, reflectionForm } from './journey-input.js';
 import { localDate } from './journey-time.js';
 
 export interface JourneyRouterDeps {
@@ -16,28 +17,6 @@ export interface JourneyRouterDeps {
   session: RequestHandler;
 }
 
-const MAX_ANSWER = 10_000;
-const MAX_SHORT = 2_000;
-
-// Edge validation: the form's field names in, plain domain values out. Messages are catalogue keys.
-const reflectionForm = z
-  .object({
-    applied: z.string().max(MAX_ANSWER, 'journey:error.tooLong').default(''),
-    helped: z.string().max(MAX_ANSWER, 'journey:error.tooLong').default(''),
-    hindered: z.string().max(MAX_ANSWER, 'journey:error.tooLong').default(''),
-  })
-  .refine((f) => `${f.applied}${f.helped}${f.hindered}`.trim() !== '', { message: 'journey:error.emptyReflection' });
-const planForm = z.object({
-  goal: z.string().trim().min(1, 'journey:error.goalRequired').max(500, 'journey:error.tooLong'),
-  situation: z.string().trim().max(MAX_SHORT, 'journey:error.tooLong').default(''),
-  target_date: z
-    .string()
-    .trim()
-    .default('')
-    .refine((s) => s === '' || DateTime.fromISO(s).isValid, 'journey:error.badDate'),
-  status: z.enum(['planned', 'tried', 'worked', 'blocked'], { message: 'journey:error.badStatus' }),
-  barrier: z.string().trim().max(MAX_SHORT, 'journey:error.tooLong').default(''),
-});
 const settingsForm = z.object({
   event_end: z.string().trim().default(''),
   require_prompts: z.literal('on').optional(),
@@ -168,6 +147,33 @@ export function journeyRouter(deps: JourneyRouterDeps): Router {
     if (!parsed.success) return refuse(res, 400, spaceId, { form: 'plan', key: pid.success ? pid.data : '', values: raw, error: firstIssue(parsed.error) });
     await deps.journey.updatePlan(res.locals.launch!, spaceId, pid.success ? pid.data : '', planInput(parsed.data));
     back(res, spaceId, `#plan-${pid.success ? pid.data : ''}`);
+  });
+
+  /** The mentor's page; after a refused confirmation, with the comment typed and why it was refused. */
+  async function renderMentor(res: Response, spaceId: string, failed: { key: string; comment: string; error: string } | null = null) {
+    const view = await deps.journey.mentorPlans(res.locals.launch!, spaceId);
+    res.render('journey/mentor', { ...pageLocals(res, view.space), title: res.locals.t('journey:mentor.title', { space: view.space.title }), mentees: view.mentees, failed });
+  }
+
+  r.get('/spaces/:id/journey/mentees', s, async (req, res) => {
+    await renderMentor(res, id(req.params.id));
+  });
+
+  r.post('/spaces/:id/journey/plans/:pid/confirm', form, s, requireCsrf, async (req, res) => {
+    const spaceId = id(req.params.id);
+    const pid = idParam.safeParse(req.params.pid);
+    const planId = pid.success ? pid.data : '';
+    const raw = { comment: String(req.body?.comment ?? '') };
+    const parsed = confirmForm.safeParse(raw);
+    if (!parsed.success) {
+      // Access first (403 for a non-mentor, 404 for a plan that is not a mentee's), then the form.
+      const view = await deps.journey.mentorPlans(res.locals.launch!, spaceId);
+      if (!view.mentees.some((m) => m.plans.some((p) => p.id === planId))) throw new NotFoundError('That action plan does not exist.').tr('errors:journey_no_plan');
+      res.status(400);
+      return renderMentor(res, spaceId, { key: planId, comment: raw.comment, error: firstIssue(parsed.error) });
+    }
+    await deps.journey.confirmPlan(res.locals.launch!, spaceId, planId, parsed.data.comment);
+    res.redirect(303, withSession(`/spaces/${spaceId}/journey/mentees`, res.locals.sessionToken!) + `#plan-${planId}`);
   });
 
   r.post('/spaces/:id/journey/settings', form, s, requireCsrf, async (req, res) => {

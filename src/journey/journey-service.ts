@@ -5,10 +5,11 @@ import { spaceRef, statementOf, type DiscussionXapi } from '../discussion/discus
 import type { InTransaction } from '../discussion/thread-store.js';
 import type { LaunchContext } from '../lti/launch-context.js';
 import type { Space, SpaceStore } from '../spaces/space-store.js';
-import { AppError, NotFoundError } from '../web/errors.js';
+import { AppError, ForbiddenError, NotFoundError } from '../web/errors.js';
 import type { XapiStatement } from '../xapi/statement.js';
 import { canSeeLearnerJourney } from './journey-policy.js';
-import type { ActionPlan, FollowUp, JourneySettings, JourneyStore, PlanInput, Reflection, ReflectionAnswers } from './journey-store.js';
+import { menteesOf } from '../readiness/readiness-service.js';
+import type { ActionPlan, FollowUp, JourneyPerson, JourneySettings, JourneyStore, PlanChange, PlanConfirmation, PlanInput, Reflection, ReflectionAnswers } from './journey-store.js';
 import { eventOf, followUpDueAt, followUpState, phaseAt, type FollowUpState, type JourneyEvent, type Phase } from './journey-time.js';
 import { prepStatus, type PrepStatus } from './prep-completion.js';
 
@@ -24,6 +25,17 @@ export interface FollowUpView extends FollowUp {
   dueAt: number;
   state: FollowUpState;
   reflection: Reflection | null;
+}
+
+/** A plan as a mentor reads it: with its history and every mentor's confirmation (theirs as `mine`). */
+export interface MentorPlanView extends ActionPlan {
+  history: PlanChange[];
+  confirmations: PlanConfirmation[];
+  mine: PlanConfirmation | null;
+}
+export interface MenteePlans {
+  person: JourneyPerson;
+  plans: MentorPlanView[];
 }
 
 export interface PrepView {
@@ -68,9 +80,22 @@ export function createJourneyService(deps: JourneyDeps) {
   async function ownPlan(v: Viewer, space: Space, planId: string): Promise<ActionPlan> {
     const plan = await deps.journey.plan(space.id, planId);
     // Someone else's plan is as absent as one in another course.
-    if (!plan || plan.userId !== v.userId) throw new NotFoundError('That action plan does not exist.');
+    if (!plan || plan.userId !== v.userId) throw noPlan();
     return plan;
   }
+
+  /**
+   * The mentor behind a launch and their mentees in this course. LTI Core §5.4.5: only a launch
+   * with the Mentor role carries mentees (role_scope_mentor, as subs of the launch's platform);
+   * anyone else is refused here, before any plan is looked up.
+   */
+  async function mentorOf(launch: LaunchContext, v: Viewer): Promise<{ mentorUserId: string; mentees: JourneyPerson[] }> {
+    if (!launch.roles.has.mentor || !v.userId) throw new ForbiddenError('forbidden_role', 'This page is for mentors: it lists the people you mentor.').tr('errors:journey_mentor_only');
+    const subs = [...menteesOf(launch)];
+    return { mentorUserId: v.userId, mentees: subs.length ? await deps.journey.peopleBySub(launch.platform.id, subs) : [] };
+  }
+
+  const noPlan = () => new NotFoundError('That action plan does not exist.').tr('errors:journey_no_plan');
 
   const enqueue = async (trx: Db, launch: LaunchContext, statements: (XapiStatement | null)[]) => {
     const list = statements.filter((s): s is XapiStatement => s !== null);
@@ -113,13 +138,16 @@ export function createJourneyService(deps: JourneyDeps) {
     },
 
     /** The viewer's follow-ups on a space, with state in the space's zone; null when the space has no event. */
-    async followUps(launch: LaunchContext, spaceId: string): Promise<{ space: Space; event: JourneyEvent | null; followUps: FollowUpView[]; plans: ActionPlan[] }> {
+    async followUps(launch: LaunchContext, spaceId: string): Promise<{ space: Space; event: JourneyEvent | null; followUps: FollowUpView[]; plans: ActionPlan[]; confirmations: PlanConfirmation[] }> {
       const v = viewerOf(launch);
       const space = await load(v, spaceId);
       const userId = requireUser(v);
       const { event } = await eventFor(space);
       const now = deps.clock.now();
-      return { space, event, followUps: event ? await followUpsOf(space, event, userId, now) : [], plans: await deps.journey.plansInSpace(space.id, userId) };
+      const plans = await deps.journey.plansInSpace(space.id, userId);
+      // The learner sees their mentors' "applied on the job" confirmations under each plan.
+      const confirmations = await deps.journey.confirmations(plans.map((p) => p.id));
+      return { space, event, followUps: event ? await followUpsOf(space, event, userId, now) : [], plans, confirmations };
     },
 
     /** Follow-ups due or overdue now, for the notice on the space page (empty for staff and anonymous launches). */
@@ -189,19 +217,83 @@ export function createJourneyService(deps: JourneyDeps) {
       const v = viewerOf(launch);
       const space = await load(v, spaceId);
       const plan = await deps.journey.plan(space.id, planId);
-      if (!plan || !canSeeLearnerJourney(v, plan.userId)) throw new NotFoundError('That action plan does not exist.');
+      if (!plan || !canSeeLearnerJourney(v, plan.userId)) throw noPlan();
       return { space, plan, history: await deps.journey.planHistory(plan.id) };
     },
 
-    /** Staff: every learner's reflections and plans in the space, read-only. */
-    async staffOverview(launch: LaunchContext, spaceId: string): Promise<{ space: Space; followUps: FollowUp[]; reflections: Reflection[]; plans: ActionPlan[] }> {
+    /**
+     * Staff: every learner's reflections and plans in the space, read-only, with their names and
+     * the mentors' confirmations. Staff always see names: a space's anonymity hides authors from
+     * peers, never from the people who run the course (as on the readiness roster).
+     */
+    async staffOverview(
+      launch: LaunchContext,
+      spaceId: string,
+    ): Promise<{ space: Space; followUps: FollowUp[]; reflections: Reflection[]; plans: ActionPlan[]; people: Map<string, JourneyPerson>; confirmations: PlanConfirmation[] }> {
       const v = viewerOf(launch);
       const space = await load(v, spaceId);
       requireStaff(v);
       const now = deps.clock.now();
       const reflections = (await deps.journey.reflectionsInSpace(space.id)).filter((r) => canSeeLearnerJourney(v, r.userId));
       const plans = (await deps.journey.plansInSpace(space.id)).filter((p) => canSeeLearnerJourney(v, p.userId));
-      return { space, followUps: await deps.journey.schedule(space.id, now), reflections, plans };
+      const people = await deps.journey.people([...reflections.map((r) => r.userId), ...plans.map((p) => p.userId)]);
+      const confirmations = await deps.journey.confirmations(plans.map((p) => p.id));
+      return { space, followUps: await deps.journey.schedule(space.id, now), reflections, plans, people, confirmations };
+    },
+
+    /**
+     * A mentor's view (issue 5): their mentees' action plans in this space — goal, situation,
+     * target date, status, barrier, history — and the confirmations given so far. Nobody else's.
+     */
+    async mentorPlans(launch: LaunchContext, spaceId: string): Promise<{ space: Space; mentees: MenteePlans[] }> {
+      const v = viewerOf(launch);
+      const space = await load(v, spaceId);
+      const { mentorUserId, mentees } = await mentorOf(launch, v);
+      const ids = new Set(mentees.map((m) => m.id));
+      const plans = (await deps.journey.plansInSpace(space.id)).filter((p) => canSeeLearnerJourney(v, p.userId, ids));
+      const confirmations = await deps.journey.confirmations(plans.map((p) => p.id));
+      const views: MentorPlanView[] = [];
+      for (const p of plans) {
+        const mineAll = confirmations.filter((c) => c.planId === p.id);
+        views.push({ ...p, history: await deps.journey.planHistory(p.id), confirmations: mineAll, mine: mineAll.find((c) => c.mentorUserId === mentorUserId) ?? null });
+      }
+      const byName = (a: JourneyPerson, b: JourneyPerson) => (a.name ?? '\uffff').localeCompare(b.name ?? '\uffff') || a.sub.localeCompare(b.sub);
+      return { space, mentees: [...mentees].sort(byName).map((person) => ({ person, plans: views.filter((p) => p.userId === person.id) })) };
+    },
+
+    /**
+     * A mentor confirms a mentee's plan was applied on the job, with a comment. One confirmation
+     * per mentor per plan: confirming again edits the comment. `confirmed` goes to the LRS once,
+     * with the first confirmation, in its transaction (an edit refines it, as with reflections).
+     * A plan of anyone but the mentor's mentees is a 404, exactly like a plan that does not exist.
+     */
+    async confirmPlan(launch: LaunchContext, spaceId: string, planId: string, comment: string): Promise<{ space: Space; plan: ActionPlan; confirmation: PlanConfirmation }> {
+      const v = viewerOf(launch);
+      const space = await load(v, spaceId);
+      const { mentorUserId, mentees } = await mentorOf(launch, v);
+      const plan = await deps.journey.plan(space.id, planId);
+      const mentee = plan ? mentees.find((m) => m.id === plan.userId) : undefined;
+      if (!plan || !mentee || !canSeeLearnerJourney(v, plan.userId, new Set([mentee.id]))) throw noPlan();
+      const now = deps.clock.now();
+      const confirmation = await deps.db.transaction(async (trx) => {
+        const saved = await deps.journey.confirmPlan(trx, plan.id, mentorUserId, comment, now);
+        if (saved.created) {
+          await enqueue(trx, launch, [
+            statementOf(deps.xapi, launch, {
+              kind: 'plan_confirmed',
+              id: saved.confirmation.id,
+              at: now,
+              space: spaceRef(space),
+              plan: { id: plan.id, goal: plan.goal },
+              status: plan.status,
+              learner: { sub: mentee.sub, name: mentee.name },
+              comment,
+            }),
+          ]);
+        }
+        return saved.confirmation;
+      });
+      return { space, plan, confirmation };
     },
 
     async settings(launch: LaunchContext, spaceId: string): Promise<{ space: Space; settings: JourneySettings; followUps: FollowUp[] }> {

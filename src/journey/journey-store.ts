@@ -53,6 +53,24 @@ export interface PlanChange {
   changedAt: number;
 }
 
+/** A mentor's "applied on the job" confirmation of a mentee's plan (one per mentor per plan; editable). */
+export interface PlanConfirmation {
+  id: string;
+  planId: string;
+  mentorUserId: string;
+  /** The mentor's display name from their launches; null when the platform sends none. */
+  mentorName: string | null;
+  comment: string;
+  confirmedAt: number;
+  updatedAt: number;
+}
+/** Who a user is, for staff and mentor pages (staff always see names, whatever a space's anonymity). */
+export interface JourneyPerson {
+  id: string;
+  sub: string;
+  name: string | null;
+}
+
 export interface JourneyStore {
   settings(spaceId: string): Promise<JourneySettings>;
   saveSettings(spaceId: string, s: JourneySettings, now: number): Promise<void>;
@@ -69,7 +87,7 @@ export interface JourneyStore {
    * `trx` so the answer being written in the same transaction counts.
    */
   requiredPrompts(trx: Db, spaceId: string, userId: string): Promise<Array<{ id: string; title: string; answered: boolean }>>;
-  /** Replies `userId` wrote (not deleted) to posts by someone else in the space's threads. */
+  /** Replies `userId` wrote (not deleted) to posts by someone else in the space's threads; prompt answers are not peer replies. */
   peerReplies(trx: Db, spaceId: string, userId: string): Promise<number>;
   reflectionOf(followUpId: string, userId: string): Promise<Reflection | null>;
   /** Creates or edits the one reflection per learner per follow-up; `created` says which. */
@@ -81,7 +99,38 @@ export interface JourneyStore {
   updatePlan(trx: Db, plan: ActionPlan, p: PlanInput, now: number): Promise<ActionPlan>;
   plansInSpace(spaceId: string, userId?: string): Promise<ActionPlan[]>;
   planHistory(planId: string): Promise<PlanChange[]>;
+  /** Creates or edits `mentorUserId`'s one confirmation of the plan; `created` says which. */
+  confirmPlan(trx: Db, planId: string, mentorUserId: string, comment: string, now: number): Promise<{ confirmation: PlanConfirmation; created: boolean }>;
+  /** Confirmations of the given plans, oldest first. */
+  confirmations(planIds: string[]): Promise<PlanConfirmation[]>;
+  /** Users of one platform by LTI sub (LTI Core §5.4.5: role_scope_mentor lists subs). */
+  peopleBySub(platformId: string, subs: string[]): Promise<JourneyPerson[]>;
+  /** Users by id, for names on staff pages. */
+  people(userIds: string[]): Promise<Map<string, JourneyPerson>>;
 }
+
+/** whereIn lists stay below every engine's bound-parameter limit. */
+const CHUNK = 500;
+const chunks = <T>(list: T[]): T[][] => Array.from({ length: Math.ceil(list.length / CHUNK) }, (_, i) => list.slice(i * CHUNK, (i + 1) * CHUNK));
+
+interface ConfirmationRow {
+  id: string;
+  plan_id: string;
+  mentor_user_id: string;
+  mentor_name: string | null;
+  comment: string;
+  confirmed_at: number | string;
+  updated_at: number | string;
+}
+const confirmationFromRow = (r: ConfirmationRow): PlanConfirmation => ({
+  id: r.id,
+  planId: r.plan_id,
+  mentorUserId: r.mentor_user_id,
+  mentorName: r.mentor_name,
+  comment: r.comment,
+  confirmedAt: Number(r.confirmed_at),
+  updatedAt: Number(r.updated_at),
+});
 
 const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
 
@@ -205,6 +254,10 @@ export function createJourneyStore(db: Db): JourneyStore {
       const r = await trx('posts as p')
         .join('threads as t', 't.id', 'p.thread_id')
         .join('posts as parent', 'parent.id', 'p.parent_post_id')
+        // An answer to a prompt is a reply to the instructor's prompt post, not to a peer: it
+        // counts as the prompt, never twice (once as an answer, once as a peer reply).
+        .leftJoin('prompt_answers as pa', 'pa.post_id', 'p.id')
+        .whereNull('pa.post_id')
         .where({ 't.space_id': spaceId, 'p.author_id': userId })
         .whereNull('p.deleted_at')
         .where((q) => q.whereNot('parent.author_id', userId).orWhereNull('parent.author_id'))
@@ -265,6 +318,50 @@ export function createJourneyStore(db: Db): JourneyStore {
     async planHistory(planId) {
       const rows = await db('journey_action_plan_changes').where({ plan_id: planId }).orderBy([{ column: 'changed_at' }, { column: 'id' }]).select<Array<{ id: string; plan_id: string; status: string; barrier: string; changed_at: number | string }>>('*');
       return rows.map((r) => ({ id: r.id, planId: r.plan_id, status: r.status as PlanStatus, barrier: r.barrier, changedAt: Number(r.changed_at) }));
+    },
+
+    async confirmPlan(trx, planId, mentorUserId, comment, now) {
+      // The unique (plan, mentor) key makes two confirmations at once insert only one row.
+      const inserted = await trx('journey_plan_confirmations')
+        .insert({ id: newId(), plan_id: planId, mentor_user_id: mentorUserId, comment, confirmed_at: now, updated_at: now })
+        .onConflict(['plan_id', 'mentor_user_id'])
+        .ignore()
+        .returning('id');
+      if (inserted.length === 0) await trx('journey_plan_confirmations').where({ plan_id: planId, mentor_user_id: mentorUserId }).update({ comment, updated_at: now });
+      const row = await trx('journey_plan_confirmations as c')
+        .leftJoin('users as u', 'u.id', 'c.mentor_user_id')
+        .where({ 'c.plan_id': planId, 'c.mentor_user_id': mentorUserId })
+        .first<ConfirmationRow>('c.*', 'u.name as mentor_name');
+      return { confirmation: confirmationFromRow(row), created: inserted.length > 0 };
+    },
+
+    async confirmations(planIds) {
+      const out: PlanConfirmation[] = [];
+      for (const ids of chunks(planIds)) {
+        const rows = await db('journey_plan_confirmations as c')
+          .leftJoin('users as u', 'u.id', 'c.mentor_user_id')
+          .whereIn('c.plan_id', ids)
+          .orderBy([{ column: 'c.confirmed_at' }, { column: 'c.id' }])
+          .select<ConfirmationRow[]>('c.*', 'u.name as mentor_name');
+        out.push(...rows.map(confirmationFromRow));
+      }
+      return out.sort((a, b) => a.confirmedAt - b.confirmedAt || a.id.localeCompare(b.id));
+    },
+
+    async peopleBySub(platformId, subs) {
+      const out: JourneyPerson[] = [];
+      for (const list of chunks([...new Set(subs)])) {
+        out.push(...(await db('users').where({ platform_id: platformId }).whereIn('sub', list).select<JourneyPerson[]>('id', 'sub', 'name')));
+      }
+      return out;
+    },
+
+    async people(userIds) {
+      const out = new Map<string, JourneyPerson>();
+      for (const list of chunks([...new Set(userIds)])) {
+        for (const p of await db('users').whereIn('id', list).select<JourneyPerson[]>('id', 'sub', 'name')) out.set(p.id, p);
+      }
+      return out;
     },
   };
 }

@@ -233,6 +233,18 @@ export const TEMPLATES: Record<XapiActKind | 'question_asked', StatementTemplate
     contextParentActivityType: [ACTIVITY_TYPE.space],
     rules: [...ACTIVITY_OBJECT, ...IN_SPACE, ...RESPONSE, ...PLAN_STATUS],
   }),
+  plan_confirmed: template('plan_confirmed', 'Confirmed by mentor', "A mentor (LTI role_scope_mentor) confirmed that a mentee applied an action plan on the job; the actor is the mentor, the response their comment.", {
+    verb: VERB.confirmed,
+    objectActivityType: ACTIVITY_TYPE.goal,
+    contextParentActivityType: [ACTIVITY_TYPE.space],
+    rules: [
+      ...ACTIVITY_OBJECT,
+      ...IN_SPACE,
+      ...PLAN_STATUS,
+      { location: '$.result.response', presence: 'recommended', scopeNote: en("The mentor's comment, when they wrote one.") },
+      { location: ext(EXTENSION.learner), presence: 'included', scopeNote: en('The mentee whose plan it is, as an Agent (platform account).') },
+    ],
+  }),
 };
 
 /** When this version of the profile was written; a new version gets a new entry, never an edit. */
@@ -331,6 +343,15 @@ const CONCEPTS: Concept[] = [
     definition: en('The follow-up a reflection answers, as its offset in days after the training event (e.g. 7, 30, 90).'),
     recommendedVerbs: [VERB.reflected],
     inlineSchema: JSON.stringify({ type: 'integer' }),
+  },
+  {
+    id: EXTENSION.learner,
+    type: 'ContextExtension',
+    inScheme: scheme,
+    prefLabel: en('learner'),
+    definition: en("The learner a statement by someone else is about, as an xAPI Agent identified by platform account (e.g. the mentee whose action plan a mentor confirmed)."),
+    recommendedVerbs: [VERB.confirmed],
+    inlineSchema: JSON.stringify({ type: 'object', properties: { objectType: { const: 'Agent' }, account: { type: 'object', properties: { homePage: { type: 'string' }, name: { type: 'string' } }, required: ['homePage', 'name'] } }, required: ['account'] }),
   },
 ];
 

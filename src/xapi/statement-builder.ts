@@ -100,7 +100,9 @@ export type XapiAct =
   | (ActBase & { kind: 'reflected'; space: SpaceRef; followUp: FollowUpRef; text: string })
   | (ActBase & { kind: 'planned'; space: SpaceRef; plan: PlanRef; status: PlanStatus })
   | (ActBase & { kind: 'applied'; space: SpaceRef; plan: PlanRef; status: 'tried' | 'worked' })
-  | (ActBase & { kind: 'barrier_reported'; space: SpaceRef; plan: PlanRef; status: PlanStatus; barrier: string });
+  | (ActBase & { kind: 'barrier_reported'; space: SpaceRef; plan: PlanRef; status: PlanStatus; barrier: string })
+  // The actor is the mentor (the launch's user); `learner` is whose plan it is.
+  | (ActBase & { kind: 'plan_confirmed'; space: SpaceRef; plan: PlanRef; status: PlanStatus; learner: MentionedUser; comment: string });
 
 export type XapiActKind = XapiAct['kind'];
 
@@ -248,6 +250,16 @@ function describe(act: XapiAct, a: Activities, launch: StatementLaunch, opts: St
         response: act.barrier,
         space: act.space,
         extensions: { [EXTENSION.planStatus]: act.status },
+      };
+    case 'plan_confirmed':
+      return {
+        verb: 'confirmed',
+        object: a.plan(act.plan),
+        parent: a.space(act.space),
+        // xAPI 1.0.3 Data §2.4.5: the response is the mentor's comment (their own words).
+        ...(act.comment ? { response: act.comment } : {}),
+        space: act.space,
+        extensions: { [EXTENSION.planStatus]: act.status, [EXTENSION.learner]: agent(act.learner.sub, act.learner.name ?? null, launch, opts) as unknown as JsonValue },
       };
   }
 }

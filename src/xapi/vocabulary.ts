@@ -61,6 +61,11 @@ export const VERB = {
    * and Activity Streams' flag is about inappropriate content, so neither fits.
    */
   reportedBarrier: `${PROFILE_IRI}/verbs/reported-barrier`,
+  /**
+   * DoD-ISD `confirmed`: "the actor verified the object". A mentor confirms a mentee's action plan
+   * was applied on the job: the mentor is the actor, the plan the object.
+   */
+  confirmed: 'https://w3id.org/xapi/dod-isd/verbs/confirmed',
 } as const;
 export type VerbKey = keyof typeof VERB;
 
@@ -86,6 +91,7 @@ export const VERB_DISPLAY: Record<VerbKey, string> = {
   applied: 'applied',
   reflected: 'reflected',
   reportedBarrier: 'reported a barrier',
+  confirmed: 'confirmed',
 };
 
 export const ACTIVITY_TYPE = {
@@ -126,6 +132,12 @@ export const EXTENSION = {
   planStatus: `${PROFILE_IRI}/extensions/plan-status`,
   /** The follow-up's offset in days after the event (7, 30, 90 or as the instructor set it). */
   followUpDays: `${PROFILE_IRI}/extensions/follow-up-days`,
+  /**
+   * The learner an act by someone else is about (a mentor's confirmation of their plan), as an
+   * xAPI Agent. xAPI 1.0.3 has no context slot for "the learner" when the actor is a mentor
+   * (`instructor` means the instructor, `team` a group the actor belongs to), so an extension says it.
+   */
+  learner: `${PROFILE_IRI}/extensions/learner`,
 } as const;
 
 /** xAPI 1.0.3 Data §2.4.6: platform names the system the experience happened on. */

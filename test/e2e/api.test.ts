@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { Clock } from '../../src/clock.js';
 import { sha256 } from '../../src/ids.js';
+import { createJourneyStore } from '../../src/journey/journey-store.js';
 import { ROLE, type LaunchSpec } from '../helpers/emulator/platform-emulator.js';
 import { launch, startStack, type Stack } from '../helpers/stack.js';
 
@@ -350,6 +351,8 @@ describe('JSON API /api/v1 (e2e through the platform emulator)', function () {
     let tagId: string;
     let promptId: string;
     let notificationId: string;
+    let planId: string;
+    let followUpId: string;
     let outsiders: Array<[string, Caller]>;
     let doc: { paths: Record<string, Record<string, { requestBody?: unknown }>> };
 
@@ -369,6 +372,11 @@ describe('JSON API /api/v1 (e2e through the platform emulator)', function () {
       const inbox = await ben.call('GET', `/spaces/${spaceId}/notifications`);
       notificationId = inbox.body.notifications[0].id;
       expect(notificationId).to.be.a('string');
+      // Journey ids: Ann's action plan, and a follow-up of the space's schedule.
+      const plan = await ann.call('POST', `/spaces/${spaceId}/journey/plans`, { goal: 'Course one secret plan', status: 'planned' });
+      expect(plan.status, JSON.stringify(plan.body)).to.equal(201);
+      planId = plan.body.id;
+      followUpId = (await createJourneyStore(stack.tool.container.db).schedule(spaceId, Date.now()))[0]!.id;
       outsiders = [
         ['learner of course B', await join({ sub: 'outsider', roles: [ROLE.learner], contextId: 'course-2', resourceLinkId: 'b-link' })],
         ['instructor of course B', await join({ sub: 'outsider-teacher', roles: [ROLE.instructor], contextId: 'course-2', resourceLinkId: 'b-link' })],
@@ -385,12 +393,12 @@ describe('JSON API /api/v1 (e2e through the platform emulator)', function () {
     function routes(): Array<[method: string, path: string, body?: unknown]> {
       const out: Array<[string, string, unknown?]> = [];
       // One body that every write route's schema accepts (unknown keys are dropped), so a 404 is about the id.
-      const body = { title: 'intruder', body: 'intruder', label: 'intruder', reason: 'spam', tags: [], direction: 'up', action: 'dismiss' };
+      const body = { title: 'intruder', body: 'intruder', label: 'intruder', reason: 'spam', tags: [], direction: 'up', action: 'dismiss', goal: 'intruder', status: 'planned', applied: 'intruder', comment: 'intruder' };
       for (const [template, ops] of Object.entries(doc.paths)) {
         if (!template.includes('{')) continue;
         for (const [method, op] of Object.entries(ops)) {
           const id = template.startsWith('/spaces/') ? spaceId : template.startsWith('/threads/') ? threadId : template.startsWith('/prompts/') ? promptId : template === '/posts/{id}' && method === 'patch' ? openingId : replyId;
-          let path = template.replace('{id}', id).replace('{tagId}', tagId).replace('{notificationId}', notificationId).replace('{postId}', replyId);
+          let path = template.replace('{id}', id).replace('{tagId}', tagId).replace('{notificationId}', notificationId).replace('{postId}', replyId).replace('{planId}', planId).replace('{followUpId}', followUpId);
           expect(path, `${template}: a path parameter this table does not fill`).not.to.contain('{');
           // Required query parameters, so the answer is about the id, not a missing query.
           if (template.endsWith('/search')) path += '?q=secret';
@@ -429,6 +437,9 @@ describe('JSON API /api/v1 (e2e through the platform emulator)', function () {
       expect((await teacher.call('GET', `/spaces/${spaceId}/prompts`)).body.prompts.map((p: Json) => p.title)).to.include('Course one secret prompt').and.not.include('intruder');
       expect((await ben.call('GET', `/spaces/${spaceId}/notifications/unread`)).body.unread).to.be.at.least(1);
       expect((await teacher.call('GET', `/spaces/${spaceId}/moderation`)).body.open).to.deep.equal([]);
+      // Nor in the journey: Ann's plan is as she wrote it, unconfirmed.
+      const plans = (await ann.call('GET', `/spaces/${spaceId}/journey/plans`)).body.plans;
+      expect(plans.map((p: Json) => [p.goal, p.status, p.confirmations.length])).to.deep.equal([['Course one secret plan', 'planned', 0]]);
     });
   });
 });

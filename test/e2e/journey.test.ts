@@ -133,6 +133,10 @@ describe('journey: prep completion, follow-ups, reflections and plans (e2e throu
     expect(overview.body).to.contain('I ran <strong>two</strong> check-ins');
     expect(overview.body).not.to.contain('<script>alert(1)');
     expect(overview.body).to.contain('Weekly one-to-ones');
+    // Staff see the learner's display name, not a prefix of their user id.
+    const annId = (await stack.tool.container.db('users').where({ sub: 'ann' }).first()).id as string;
+    expect(overview.body).to.contain('Ann Learner, follow-up at +7 days');
+    expect(overview.body).not.to.contain(annId.slice(0, 8));
   });
 
   it('a journey id from another course is a 404, never data', async () => {

@@ -4,6 +4,7 @@ import { sha256 } from '../../src/ids.js';
 import { ROLE, type LaunchSpec } from '../helpers/emulator/platform-emulator.js';
 import { lineItemsOf, revokeTokens, services, setMembers, type EmulatorMember } from '../helpers/emulator/services.js';
 import { launch, startStack, type Stack } from '../helpers/stack.js';
+import { createPromptPrepStatusSource } from '../../src/readiness/prep-status.js';
 import type { Page } from '../helpers/test-browser.js';
 
 interface Person {
@@ -13,6 +14,7 @@ interface Person {
 }
 
 const COURSE = 'ready-course';
+const expectOk = (res: Page) => expect(res.status, res.body.slice(0, 800)).to.equal(303);
 const learner = (i: number, extra: Partial<EmulatorMember> = {}): EmulatorMember => ({ user_id: `l-${i}`, roles: [ROLE.learner], name: `Learner ${String(i).padStart(2, '0')}`, ...extra });
 
 /** The rows of the readiness table, in page order: [sub, status text]. */
@@ -230,6 +232,28 @@ describe('readiness roster and mentees (e2e through the emulator)', function () 
       expect(scoresBySub().get('l-2')).to.include({ scoreGiven: 70 });
       const after = await teacher.get(`/spaces/${spaceId}/readiness`);
       expect(after.body).to.match(/data-sub="l-2">[\s\S]*?grade-status--synced">Synced/);
+    });
+  });
+  // Last: it changes the space's prep rule.
+  describe("readiness by the journey's prep completion rule", () => {
+    it('min_peer_replies counts: prompts alone no longer prepare; a reply to a peer does; a completion already recorded stays', async () => {
+      expectOk(await teacher.post(`/spaces/${spaceId}/journey/settings`, { event_end: '', require_prompts: 'on', min_peer_replies: '1' }));
+      const cy = await join({ sub: 'l-31', name: 'Learner 31', roles: [ROLE.learner] });
+      for (const p of prompts) expect((await cy.post(`/threads/${p}/replies`, { body: `Cy on ${p}` })).status).to.equal(303);
+      const cyId = (await stack.tool.container.db('users').where({ sub: 'l-31' }).first()).id as string;
+      // (l-31 is on the roster since the refresh test.) The prompt-only rule would call Cy prepared; the journey's rule wants a reply to a peer too.
+      expect((await createPromptPrepStatusSource(stack.tool.container.db).statuses(spaceId, [cyId])).byUser.get(cyId)!.state).to.equal('prepared');
+      let rows = rowsOf((await teacher.get(`/spaces/${spaceId}/readiness?sort=name`)).body);
+      expect(rows.find(([sub]) => sub === 'l-31')).to.deep.equal(['l-31', 'In progress']);
+      // Ann completed prep under the earlier rule: her recorded completion stands.
+      expect(rows.find(([sub]) => sub === 'l-1')).to.deep.equal(['l-1', 'Prepared']);
+      const csv = (await teacher.get(`/spaces/${spaceId}/readiness.csv`)).body;
+      expect(csv.split('\r\n').find((l) => l.includes('"l-31"'))).to.match(/^"Learner 31","l-31","In progress",/);
+
+      const bens = (await stack.tool.container.db('threads').where({ space_id: spaceId, title: 'Ben one' }).first()).id as string;
+      expect((await cy.post(`/threads/${bens}/replies`, { body: 'Cy replies to Ben' })).status).to.equal(303);
+      rows = rowsOf((await teacher.get(`/spaces/${spaceId}/readiness?sort=name`)).body);
+      expect(rows.find(([sub]) => sub === 'l-31')).to.deep.equal(['l-31', 'Prepared']);
     });
   });
 });

@@ -28,6 +28,8 @@ describe(`connections store (help per tag, profiles) on ${testDbKind() === 'pg' 
   const users = { ann: newId(), ben: newId(), cat: newId(), dan: newId(), tess: newId() };
   let t = 1_800_000_000_000;
   const tick = (): number => (t += 1000);
+  // A learner with no prompt answers: the data of the first test has no prompts, so post-first hides nothing there.
+  const asAnn = { staff: false, userId: users.ann };
 
   before(async () => {
     ({ database, db } = await openStoreDb());
@@ -113,7 +115,7 @@ describe(`connections store (help per tag, profiles) on ${testDbKind() === 'pg' 
     const bReply = await posts.addReply({ threadId: qb.thread.id, parent: qb.opening, authorId: users.dan }, body('b'), tick());
     await posts.setEndorsed(bReply.id, { at: tick(), by: users.tess });
 
-    const help = await store.help(ctxA);
+    const help = await store.help(ctxA, asAnn);
     expect(help.map((h) => [h.name, h.score])).to.deep.equal([
       ['BEN', 7],
       ['CAT', 4],
@@ -133,14 +135,50 @@ describe(`connections store (help per tag, profiles) on ${testDbKind() === 'pg' 
     expect(help.find((h) => h.userId === users.dan)!.tags).to.deep.equal([]);
 
     // Course B sees only its own: Dan's endorsed reply there.
-    const helpB = await store.help(ctxB);
+    const helpB = await store.help(ctxB, asAnn);
     expect(helpB.map((h) => [h.userId, h.score, h.tags.map((g) => g.key)])).to.deep.equal([[users.dan, 3, ['safety']]]);
 
     // Turning anonymity off for the space makes its posts count (the rule is the setting, now).
     await db('spaces').where({ id: spaceAnon }).update({ anonymity: 'off' });
-    expect((await store.help(ctxA)).find((h) => h.userId === users.dan)!.score).to.equal(5);
+    expect((await store.help(ctxA, asAnn)).find((h) => h.userId === users.dan)!.score).to.equal(5);
     await db('spaces').where({ id: spaceAnon }).update({ anonymity: 'peers' });
-    expect((await store.help(ctxA)).find((h) => h.userId === users.dan)!.score).to.equal(1);
+    expect((await store.help(ctxA, asAnn)).find((h) => h.userId === users.dan)!.score).to.equal(1);
+  });
+
+  it("post-first: peers' answers to a prompt add no help for a learner who has not answered it; staff, mentors and answerers count them", async () => {
+    const spacePf = await seedSpace(db, ctxA, 'Post-first', t);
+    await db('spaces').where({ id: spacePf }).update({ post_first: true });
+    const topic = (await tags.create(spacePf, 'Negotiation', tick()))!;
+    const prompt = await threads.create({ spaceId: spacePf, authorId: users.tess, title: 'Your BATNA?', kind: 'prompt' }, body('p'), tick());
+    await tags.replace(prompt.thread.id, [topic.id], tick());
+    // Ben answers; Tess endorses his answer (3) and Cat finds it helpful (1).
+    const answer = await posts.addReply({ threadId: prompt.thread.id, parent: prompt.opening, authorId: users.ben }, body('walk away'), tick());
+    await db('prompt_answers').insert({ thread_id: prompt.thread.id, user_id: users.ben, post_id: answer.id, created_at: t });
+    await posts.setEndorsed(answer.id, { at: tick(), by: users.tess });
+    await posts.react(answer, users.cat, tick());
+    const negotiation = async (viewer: { staff: boolean; userId: string | null; readOnly?: boolean }) =>
+      (await store.help(ctxA, viewer)).find((h) => h.userId === users.ben)?.tags.find((g) => g.key === 'negotiation')?.score ?? 0;
+    const benTotal = async (viewer: { staff: boolean; userId: string | null }) => (await store.help(ctxA, viewer)).find((h) => h.userId === users.ben)?.score ?? 0;
+
+    // Dan has not answered: neither the tag nor Ben's total shows anything derived from the answer.
+    const dan = { staff: false, userId: users.dan };
+    expect(await negotiation(dan)).to.equal(0);
+    expect(await benTotal(dan)).to.equal(7);
+    // Ben sees his own; staff and a read-only mentor review every answer; an anonymous viewer sees none.
+    expect(await negotiation({ staff: false, userId: users.ben })).to.equal(4);
+    expect(await negotiation({ staff: true, userId: users.tess })).to.equal(4);
+    expect(await negotiation({ staff: false, userId: newId(), readOnly: true })).to.equal(4);
+    expect(await negotiation({ staff: false, userId: null })).to.equal(0);
+    // Once Dan answers, Ben's help there counts for him too.
+    const mine = await posts.addReply({ threadId: prompt.thread.id, parent: prompt.opening, authorId: users.dan }, body('mine'), tick());
+    await db('prompt_answers').insert({ thread_id: prompt.thread.id, user_id: users.dan, post_id: mine.id, created_at: t });
+    expect(await negotiation(dan)).to.equal(4);
+    expect(await benTotal(dan)).to.equal(11);
+    // Without post-first the answers are open to all, and so is the help they earned.
+    await db('spaces').where({ id: spacePf }).update({ post_first: false });
+    expect(await negotiation({ staff: false, userId: users.cat })).to.equal(4);
+    await db('spaces').where({ id: spacePf }).update({ post_first: true });
+    expect(await negotiation({ staff: false, userId: users.cat })).to.equal(0);
   });
 
   it('keeps one profile per person per course; saving again replaces it; other courses see none', async () => {

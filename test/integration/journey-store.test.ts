@@ -5,6 +5,7 @@ import { createJourneyStore, type JourneyStore } from '../../src/journey/journey
 import { createPlatformStore } from '../../src/lti/platform-store.js';
 import { createSpaceStore } from '../../src/spaces/space-store.js';
 import * as journeyMigration from '../../migrations/20261130001210_journey.js';
+import * as confirmationsMigration from '../../migrations/20261201000210_journey_plan_confirmations.js';
 import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/test-db.js';
 
 describe(`journey store on ${testDbKind() === 'pg' ? 'PostgreSQL' : 'SQLite'}`, () => {
@@ -96,6 +97,11 @@ describe(`journey store on ${testDbKind() === 'pg' ? 'PostgreSQL' : 'SQLite'}`, 
     await db('posts').insert([post(newId(), users.ann, benRoot), post(newId(), users.ann, benRoot, true), post(newId(), users.ann, annRoot)]);
     expect(await store.peerReplies(db, spaceA, users.ann)).to.equal(1);
     expect(await store.peerReplies(db, spaceB, users.ann)).to.equal(0);
+    // An answer to a prompt (a reply to its opening post) is the prompt, not a peer reply.
+    const answer = newId();
+    await db('posts').insert(post(answer, users.ann, benRoot));
+    await db('prompt_answers').insert({ thread_id: thread, user_id: users.ann, post_id: answer, created_at: t });
+    expect(await store.peerReplies(db, spaceA, users.ann)).to.equal(1);
   });
 
   it('keeps one editable reflection per learner per follow-up', async () => {
@@ -131,10 +137,47 @@ describe(`journey store on ${testDbKind() === 'pg' ? 'PostgreSQL' : 'SQLite'}`, 
     expect(await store.plansInSpace(spaceB, users.ben)).to.deep.equal([]);
   });
 
+  it('keeps one confirmation per mentor per plan (a second edits it), with the mentor\'s name', async () => {
+    const input = { goal: 'Confirm me', situation: '', targetDate: null, status: 'tried' as const, barrier: '' };
+    const plan = await db.transaction((trx) => store.createPlan(trx, spaceB, users.ann, input, t));
+    const other = await db.transaction((trx) => store.createPlan(trx, spaceB, users.ann, { ...input, goal: 'Not confirmed' }, t));
+    // Two confirmations at once by the same mentor still make one row, and only one says `created`.
+    const [a, b] = await Promise.all([
+      db.transaction((trx) => store.confirmPlan(trx, plan.id, users.ben, 'Seen it', t + 5)),
+      db.transaction((trx) => store.confirmPlan(trx, plan.id, users.ben, 'Seen it', t + 5)),
+    ]);
+    expect([a.created, b.created].filter(Boolean)).to.have.length(1);
+    const edited = await db.transaction((trx) => store.confirmPlan(trx, plan.id, users.ben, 'Seen it twice', t + 9));
+    expect(edited.created).to.equal(false);
+    expect(edited.confirmation).to.deep.include({ planId: plan.id, mentorUserId: users.ben, mentorName: 'ben', comment: 'Seen it twice', confirmedAt: t + 5, updatedAt: t + 9 });
+    await db.transaction((trx) => store.confirmPlan(trx, plan.id, users.ann, 'A second mentor', t + 7));
+    const list = await store.confirmations([plan.id, other.id]);
+    expect(list.map((c) => [c.mentorName, c.comment])).to.deep.equal([
+      ['ben', 'Seen it twice'],
+      ['ann', 'A second mentor'],
+    ]);
+    expect(await store.confirmations([other.id])).to.deep.equal([]);
+    expect(await store.confirmations([])).to.deep.equal([]);
+  });
+
+  it('finds people by sub on one platform only, and by id', async () => {
+    const platformId = (await db('users').where({ id: users.ann }).first()).platform_id as string;
+    expect((await store.peopleBySub(platformId, ['ann', 'nobody', 'ann'])).map((p) => [p.id, p.sub, p.name])).to.deep.equal([[users.ann, 'ann', 'ann']]);
+    expect(await store.peopleBySub(newId(), ['ann'])).to.deep.equal([]);
+    const people = await store.people([users.ann, users.ben, newId()]);
+    expect([...people.keys()].sort()).to.deep.equal([users.ann, users.ben].sort());
+    expect(people.get(users.ben)!.name).to.equal('ben');
+  });
+
   it('migrates down and up again', async () => {
+    // The confirmations table references action plans: it goes first and comes back last.
+    await confirmationsMigration.down(db);
+    expect(await db.schema.hasTable('journey_plan_confirmations')).to.equal(false);
     await journeyMigration.down(db);
     expect(await db.schema.hasTable('journey_reflections')).to.equal(false);
     await journeyMigration.up(db);
     expect(await db.schema.hasTable('journey_action_plan_changes')).to.equal(true);
+    await confirmationsMigration.up(db);
+    expect(await db.schema.hasTable('journey_plan_confirmations')).to.equal(true);
   });
 });

@@ -68,6 +68,7 @@ const samples: { [K in XapiActKind]: Extract<XapiAct, { kind: K }> } = {
   planned: { kind: 'planned', id: 'plan-1', at, space, plan: { id: 'plan-1', goal: 'Weekly one-to-ones' }, status: 'planned' },
   applied: { kind: 'applied', id: 'plan-change-1', at, space, plan: { id: 'plan-1', goal: 'Weekly one-to-ones' }, status: 'worked' },
   barrier_reported: { kind: 'barrier_reported', id: 'plan-change-2', at, space, plan: { id: 'plan-1', goal: 'Weekly one-to-ones' }, status: 'blocked', barrier: 'No meeting room.' },
+  plan_confirmed: { kind: 'plan_confirmed', id: 'confirmation-1', at, space, plan: { id: 'plan-1', goal: 'Weekly one-to-ones' }, status: 'worked', learner: { sub: 'mentee-7' }, comment: 'Seen it in the team meeting.' },
 };
 const acts = Object.values(samples) as XapiAct[];
 
@@ -196,7 +197,7 @@ describe('xAPI statement builder', () => {
   });
 
   it('puts written text in result.response, and only there', () => {
-    const withText: XapiActKind[] = ['thread_created', 'reply_posted', 'prompt_answered', 'post_edited', 'searched', 'reflected', 'planned', 'barrier_reported'];
+    const withText: XapiActKind[] = ['thread_created', 'reply_posted', 'prompt_answered', 'post_edited', 'searched', 'reflected', 'planned', 'barrier_reported', 'plan_confirmed'];
     for (const act of acts) {
       const s = buildStatement(act, launch, opts);
       if (withText.includes(act.kind)) expect(s.result?.response, act.kind).to.be.a('string').and.not.empty;

@@ -37,6 +37,7 @@ describe('xAPI journey statements', () => {
     [{ kind: 'planned', id: 'p1', at: EVENT_AT + 8 * DAY, space: post, plan, status: 'planned' }, VERB.planned],
     [{ kind: 'applied', id: 'p2', at: EVENT_AT + 31 * DAY, space: post, plan, status: 'tried' }, VERB.applied],
     [{ kind: 'barrier_reported', id: 'p3', at: EVENT_AT + 31 * DAY, space: post, plan, status: 'blocked', barrier: 'Sin sala.' }, VERB.reportedBarrier],
+    [{ kind: 'plan_confirmed', id: 'k1', at: EVENT_AT + 40 * DAY, space: post, plan, status: 'worked', learner: { sub: 'mentee-1', name: 'Eva' }, comment: 'Lo vi en la reunión.' }, VERB.confirmed],
   ];
 
   for (const [act, verb] of cases) {
@@ -50,6 +51,19 @@ describe('xAPI journey statements', () => {
       expect(ext[EXTENSION.daysFromEvent]).to.equal(Math.trunc((act.at - EVENT_AT) / DAY));
     });
   }
+
+  it('confirmed by mentor: the mentor acts on the plan, the learner rides in an extension, the comment is the response', () => {
+    const s = buildStatement(cases[5]![0], launch, opts);
+    expect(s.actor).to.deep.equal({ objectType: 'Agent', account: { homePage: 'https://lms.example.edu', name: 'sub-42' } });
+    expect(s.object).to.deep.include({ id: 'https://threadline.example.edu/action-plans/plan%201' });
+    expect(s.result).to.deep.equal({ response: 'Lo vi en la reunión.' });
+    // Names only with actorNames on, for the learner as for the actor.
+    expect(s.context!.extensions![EXTENSION.learner]).to.deep.equal({ objectType: 'Agent', account: { homePage: 'https://lms.example.edu', name: 'mentee-1' } });
+    expect(buildStatement(cases[5]![0], launch, { ...opts, actorNames: true }).context!.extensions![EXTENSION.learner]).to.deep.include({ name: 'Eva' });
+    // xAPI 1.0.3: no context.contextAgents (a 2.0 field the validator rejects), and no instructor.
+    expect(s.context).not.to.have.property('contextAgents');
+    expect(s.context).not.to.have.property('instructor');
+  });
 
   it('prep completed: the prep space is the object and result.completion is true', () => {
     const s = buildStatement(cases[0]![0], launch, opts);
