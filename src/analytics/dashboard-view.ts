@@ -78,6 +78,12 @@ export function dashboardTables(d: Dashboard, t: Tr, f: Formats, threadHref: (th
   const c = (key: string) => t(`analytics:col.${key}`);
   const n = (v: number): Cell => ({ text: f.number(v), value: v });
   const r = d.response;
+  // A follow-up's due date, as the local day in the scope's zone (what learners were told).
+  const dueDay = (ms: number | undefined): Cell => {
+    if (ms === undefined) return { text: '', value: null };
+    const day = DateTime.fromMillis(ms, { zone: d.scope.timeZone }).toISODate()!;
+    return { text: f.day(day), value: day };
+  };
   const dur = (ms: number | null): Cell => ({ text: ms === null ? t('analytics:response.none') : f.duration(ms), value: hours(ms) });
   return {
     'prep-rate': {
@@ -118,9 +124,10 @@ export function dashboardTables(d: Dashboard, t: Tr, f: Formats, threadHref: (th
     transfer: {
       name: 'transfer',
       caption: t('analytics:transfer.caption'),
-      columns: [c('followUp'), c('learners'), c('reflected'), c('applied'), c('share')],
+      columns: [c('followUp'), c('due'), c('learners'), c('reflected'), c('applied'), c('share')],
       rows: d.transfer.map((x) => [
         { text: t('analytics:transfer.offset', { count: x.days, formatted: f.number(x.days) }), value: x.days },
+        dueDay(x.dueAt),
         n(x.learners),
         n(x.reflected),
         n(x.applied),
