@@ -21,6 +21,8 @@ export interface AnalyticsRouterDeps {
 const spaceParam = z.string().min(1).max(64);
 const csvQuery = z.object({ table: z.enum(DASHBOARD_TABLES) });
 
+const staffOnly = () => new ForbiddenError('forbidden_role', 'The analytics dashboard is for instructors and teaching assistants.').tr('analytics:error.staffOnly');
+
 /** The request's catalogue as the plain (key, params) → text function the view model takes. */
 const tr = (res: Response): Tr => (key, opts) => String(res.locals.t(key, (opts ?? {}) as never));
 
@@ -39,16 +41,22 @@ export function analyticsRouter(deps: AnalyticsRouterDeps): Router {
 
   async function load(launch: LaunchContext, spaceId: string | null): Promise<Dashboard> {
     let board: Dashboard;
-    if (spaceId === null) board = await deps.analytics.courseDashboard(launch);
-    else {
-      const id = spaceParam.safeParse(spaceId);
-      if (!id.success) throw new NotFoundError('This discussion space does not exist in this course.').tr('errors:no_space');
-      board = await deps.analytics.spaceDashboard(launch, id.data);
+    try {
+      if (spaceId === null) board = await deps.analytics.courseDashboard(launch);
+      else {
+        const id = spaceParam.safeParse(spaceId);
+        if (!id.success) throw new NotFoundError('This discussion space does not exist in this course.').tr('errors:no_space');
+        board = await deps.analytics.spaceDashboard(launch, id.data);
+      }
+    } catch (err) {
+      // The service refuses non-staff with the moderation wording; say what this page is for instead.
+      if (err instanceof ForbiddenError && err.code === 'forbidden_role') throw staffOnly();
+      throw err;
     }
     // Belt and braces: the figures are the launch's course's, and the viewer is its staff.
     const viewer = viewerOf(launch);
     if (board.scope.contextId !== viewer.contextId) throw new NotFoundError('This discussion space does not exist in this course.').tr('errors:no_space');
-    if (!viewer.staff) throw new ForbiddenError('forbidden_role', 'The analytics dashboard is for instructors and teaching assistants.').tr('analytics:error.staffOnly');
+    if (!viewer.staff) throw staffOnly();
     return board;
   }
 
