@@ -46,7 +46,8 @@ export interface Formats {
 export function formatsFor(locale: string, timeZone: string): Formats {
   const num = new Intl.NumberFormat(locale);
   const pct = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 });
-  const unit = (u: 'minute' | 'hour' | 'day') => new Intl.NumberFormat(locale, { style: 'unit', unit: u, unitDisplay: 'long', maximumFractionDigits: 1 });
+  const unit = (u: 'second' | 'minute' | 'hour' | 'day') => new Intl.NumberFormat(locale, { style: 'unit', unit: u, unitDisplay: 'long', maximumFractionDigits: 1 });
+  const seconds = unit('second');
   const minutes = unit('minute');
   const hours = unit('hour');
   const days = unit('day');
@@ -56,8 +57,9 @@ export function formatsFor(locale: string, timeZone: string): Formats {
     locale,
     number: (n) => num.format(n),
     percent: (s) => pct.format(s),
-    // Under an hour in minutes, under two days in hours, beyond that in days: "3,5 horas", "2.1 days".
-    duration: (ms) => (ms < 3_600_000 ? minutes.format(Math.round(ms / 60_000)) : ms < 172_800_000 ? hours.format(ms / 3_600_000) : days.format(ms / 86_400_000)),
+    // Seconds under a minute, then minutes, hours under two days, beyond that days: "3,5 horas", "2.1 days".
+    duration: (ms) =>
+      ms < 60_000 ? seconds.format(Math.round(ms / 1000)) : ms < 3_600_000 ? minutes.format(Math.round(ms / 60_000)) : ms < 172_800_000 ? hours.format(ms / 3_600_000) : days.format(ms / 86_400_000),
     // The day is a calendar date already in the scope's zone: format it on the UTC calendar (no DST shift).
     day: (d) => {
       const n = dayNumber(d);

@@ -7,6 +7,7 @@ import type { Page } from '../helpers/test-browser.js';
 
 const COURSE = 'analytics-course';
 const ZONE = 'Europe/Madrid';
+const XSS_TAG = '<img src=x onerror=alert(1)>';
 const FORMULA = '=HYPERLINK("http://evil.example","x")';
 
 /** CSV lines without the BOM, split per RFC 4180 (CRLF). */
@@ -38,7 +39,8 @@ describe('analytics dashboard (e2e through the emulator)', function () {
     expectStatus(await teacher.post(`/spaces/${spaceId}/settings`, { title: 'Négociation prep 2026', intro: '', time_zone: ZONE, anonymity: 'off', event_date: eventDay, event_time: '10:00' }));
     expectStatus(await teacher.post(`/spaces/${spaceId}/prompts`, { title: 'Your BATNA', body: 'Think about it', required: 'on' }));
     const promptId = (await stack.tool.container.db('prompt_details').where({ space_id: spaceId }).first()).thread_id as string;
-    expectStatus(await teacher.post(`/spaces/${spaceId}/tags`, { label: 'anchoring' }));
+    expectStatus(await teacher.post(`/spaces/${spaceId}/tags`, { label: XSS_TAG }));
+    const tagId = (await stack.tool.container.db('space_tags').where({ space_id: spaceId }).first()).id as string;
 
     ann = await join({ sub: 'ann', name: 'Ann Archer', roles: [ROLE.learner] });
     ben = await join({ sub: 'ben', name: 'Ben Baker', roles: [ROLE.learner] });
@@ -48,6 +50,7 @@ describe('analytics dashboard (e2e through the emulator)', function () {
     expectStatus(await ben.post(`/threads/${promptId}/replies`, { body: 'Another offer in hand' }));
     // Ann asks a question, Ben answers it, Ann finds the answer helpful; Cid's question gets no answer.
     const asked = threadIdFrom(expectStatus(await ann.post(`/spaces/${spaceId}/threads`, { title: 'How high do I anchor?', body: 'Asking for a friend', kind: 'question' })));
+    expectStatus(await ann.post(`/threads/${asked}/tags`, { tags: tagId }));
     const answer = postIdFrom(expectStatus(await ben.post(`/threads/${asked}/replies`, { body: 'Higher than feels comfortable' })));
     expectStatus(await ann.post(`/posts/${answer}/react`));
     openQuestion = threadIdFrom(expectStatus(await cid.post(`/spaces/${spaceId}/threads`, { title: FORMULA, body: 'Formula in the title', kind: 'question' })));
@@ -78,6 +81,9 @@ describe('analytics dashboard (e2e through the emulator)', function () {
     expect(html).to.contain(`/threads/${openQuestion}?session=`);
     expect(html).to.contain('=HYPERLINK(&#34;http://evil.example&#34;,&#34;x&#34;)');
     expect(html).not.to.contain(FORMULA);
+    // A tag label is user content too: in the trending chart and its table, as text only.
+    expect(html).not.to.contain('<img');
+    expect(html.match(/&lt;img src=x onerror=alert\(1\)&gt;/g)!.length).to.be.at.least(3);
     // One CSV link per table.
     for (const table of ['prep-rate', 'response', 'unanswered', 'engagement', 'transfer', 'barriers', 'contributors', 'tags']) {
       expect(html, table).to.match(new RegExp(`href="/spaces/${spaceId}/analytics\\.csv\\?table=${table}&amp;session=[^"]+" download>`));
