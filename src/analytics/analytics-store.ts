@@ -232,18 +232,28 @@ export function createAnalyticsStore(db: Db): AnalyticsStore {
 
     async tagWindows(spaceIds, since, split, until) {
       if (!spaceIds.length) return [];
-      // Tags of one label in several spaces are one tag on a course dashboard (label_key is the lowercased label).
+      // Tags of one label in several spaces are one tag on a course dashboard (label_key is the
+      // lowercased label). Grouped by label too, and merged here: which of "Tools" / "tools" is
+      // min() depends on the PostgreSQL collation, while JavaScript's order is the same everywhere.
       const res = await db.raw(
-        `select st.label_key as k, min(st.label) as label,
+        `select st.label_key as k, st.label as label,
            sum(case when tt.created_at > ? then 1 else 0 end) as recent,
            sum(case when tt.created_at > ? then 0 else 1 end) as previous
          from space_tags st join thread_tags tt on tt.tag_id = st.id
            join posts o on o.thread_id = tt.thread_id and o.depth = 0
          where st.space_id in (${marks(spaceIds)}) and tt.created_at > ? and tt.created_at <= ? and o.deleted_at is null and o.hidden_at is null
-         group by st.label_key`,
+         group by st.label_key, st.label`,
         [split, split, ...spaceIds, since, until],
       );
-      return rowsOf(res).map((r) => ({ key: String(r.k), label: String(r.label), recent: n(r.recent), previous: n(r.previous) }));
+      const byKey = new Map<string, TagWindowRow>();
+      for (const r of rowsOf(res)) {
+        const key = String(r.k);
+        const label = String(r.label);
+        const e = byKey.get(key);
+        if (!e) byKey.set(key, { key, label, recent: n(r.recent), previous: n(r.previous) });
+        else Object.assign(e, { label: label < e.label ? label : e.label, recent: e.recent + n(r.recent), previous: e.previous + n(r.previous) });
+      }
+      return [...byKey.values()];
     },
   };
 }
