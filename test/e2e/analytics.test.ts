@@ -72,7 +72,9 @@ describe('analytics dashboard (e2e through the emulator)', function () {
     expect(html).to.match(/<desc id="chart-prep-desc">Share of learners prepared by the end of each day, from [^<]*: 67% on the last day \(2 of 3 learners\)\. The event is on [^<]+\.<\/desc>/);
     expect(html).to.contain('>Event: ');
     // Tables: caption, column and row headers; per-day tables fold under "Show data table".
-    expect(html).to.contain('<caption>Posts, replies and reactions per day</caption>');
+    expect(html).to.contain('<caption id="caption-engagement">Posts, replies and reactions per day</caption>');
+    // A wide table scrolls in a region named by its caption, which the keyboard can reach.
+    expect(html).to.contain('role="region" aria-labelledby="caption-engagement" tabindex="0"');
     expect(html).to.match(/<summary>Show data table: Posts, replies and reactions per day<\/summary>/);
     expect(html).to.contain('<th scope="col">Median time to first response</th>');
     expect(html).to.match(/<th scope="row">Ann Archer<\/th>/);
