@@ -55,7 +55,8 @@ export function analyticsRouter(deps: AnalyticsRouterDeps): Router {
     }
     // Belt and braces: the figures are the launch's course's, and the viewer is its staff.
     const viewer = viewerOf(launch);
-    if (board.scope.contextId !== viewer.contextId) throw new NotFoundError('This discussion space does not exist in this course.').tr('errors:no_space');
+    const sameScope = board.scope.contextId === viewer.contextId && (spaceId === null || (board.scope.kind === 'space' && board.scope.spaceIds.includes(spaceId)));
+    if (!sameScope) throw new NotFoundError('This discussion space does not exist in this course.').tr('errors:no_space');
     if (!viewer.staff) throw staffOnly();
     return board;
   }
