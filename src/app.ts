@@ -11,6 +11,7 @@ import { apiRoutes } from './api/api-routes.js';
 import { searchRouter } from './search/search-router.js';
 import { connectionsRouter } from './connections/connections-router.js';
 import { readinessRouter } from './readiness/readiness-router.js';
+import { analyticsRouter } from './analytics/analytics-router.js';
 import { curationRouter } from './curation/curation-router.js';
 import { journeyRouter } from './journey/journey-router.js';
 import { mentionRouter } from './mentions/mention-router.js';
@@ -76,6 +77,7 @@ export function createApp(c: Container): Express {
   app.use(searchRouter({ search: c.search, session }));
   app.use(connectionsRouter({ connections: c.connections, session }));
   app.use(readinessRouter({ readiness: c.readiness, grading: c.grading, session }));
+  app.use(analyticsRouter({ analytics: c.analytics, session }));
   app.use(xapiRouter());
   app.use(embeddedLrsRouter({ publicUrl: c.config.publicUrl, lrs: c.embeddedLrs, documents: c.embeddedLrsDocuments, credentials: c.embeddedLrsCreds }));
 

@@ -4,6 +4,8 @@ import type { Db } from './db/knex.js';
 import type { HttpFetch } from './http-client.js';
 import type { Logger } from './log.js';
 import { createAgsClient } from './lti/ags-client.js';
+import { createAnalyticsService } from './analytics/analytics-service.js';
+import { createAnalyticsStore } from './analytics/analytics-store.js';
 import { IdTokenVerifier } from './lti/id-token-verifier.js';
 import { createLaunchService } from './lti/launch-service.js';
 import { createLaunchStore } from './lti/launch-store.js';
@@ -164,7 +166,9 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
   const readiness = createReadinessService({ spaces: discussion.spaces, roster, prep: prepStatus, clock });
   // Participation grading (optional per space) through AGS; server.ts retries failed sends.
   const grading = createGradingService({ store: createGradingStore(db), spaces: discussion.spaces, roster, prep: prepStatus, ags, platforms, clock, log });
-  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery, search, curation, tags, mentions, lrsTargets, lrsRouting, connections, journey, readiness, grading, metrics, health };
+  // Analytics (issue 5): the instructor dashboard, aggregated in SQL over the same tables.
+  const analytics = createAnalyticsService({ store: createAnalyticsStore(db), roster, clock });
+  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery, search, curation, tags, mentions, lrsTargets, lrsRouting, connections, journey, readiness, grading, metrics, health, analytics };
 }
 
 export type Container = ReturnType<typeof createContainer>;

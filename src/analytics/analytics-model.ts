@@ -70,10 +70,18 @@ export interface TransferPoint {
   learners: number;
   /** Learners who reflected on this follow-up. */
   reflected: number;
-  /** Learners who reported applying the training at this follow-up. */
+  /**
+   * Learners who reported applying the training at this follow-up: an action plan of theirs
+   * reported as tried or worked before the next follow-up falls due (for the last one: so far).
+   */
   applied: number;
   /** applied / learners. */
   share: number;
+  /**
+   * When this follow-up falls due (its earliest space in the scope), epoch ms: before then
+   * `reflected` is 0 and `applied` counts the reports made so far.
+   */
+  dueAt?: number;
 }
 
 export interface BarrierCount {
@@ -88,7 +96,7 @@ export interface Contributor {
   name: string;
   posts: number;
   replies: number;
-  /** "Helpful" reactions, endorsements and accepted answers their posts received. */
+  /** "Helpful" reactions their visible posts received (endorsements and accepted answers are counted apart, below). */
   helpful: number;
   endorsements: number;
   accepted: number;

@@ -257,4 +257,15 @@ describe('browser: README screenshots of the main pages', function () {
     expect(await page.locator('#post_first').isChecked()).to.equal(true);
     await page.context().close();
   });
+
+  it('the analytics dashboard of the course (instructor)', async () => {
+    // Action plans with barriers (learners in the prep space, whose event is next week), so transfer and barriers show.
+    const barriers = ['Not enough time in 1:1s', 'not enough time in 1:1s', 'My team expects quick answers', 'Remote meetings', ''];
+    for (const [i, who] of learnersPrep.entries()) {
+      await post(who, `/spaces/${prepId}/journey/plans`, { goal: 'Ask one open question before advising', situation: '', target_date: '', status: i < 3 ? 'tried' : 'planned', barrier: barriers[i]! });
+    }
+    const page = await shoot('analytics', '/course/analytics', teacher);
+    expect(await page.locator('svg[role="img"]').count()).to.equal(6);
+    await page.context().close();
+  });
 });

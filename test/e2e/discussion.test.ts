@@ -546,6 +546,10 @@ describe('discussion spaces (e2e through the platform emulator)', function () {
       ['GET', () => `/spaces/${spaceId}/people-directory/profile`],
       ['POST', () => `/spaces/${spaceId}/people-directory/profile`, () => ({ bio: 'intruder', expertise: 'intruder' })],
       ['POST', () => `/spaces/${spaceId}/people-directory/profile`, () => ({ bio: 'x'.repeat(1001) })],
+      // Analytics (src/analytics): the space dashboard and its CSV tables.
+      ['GET', () => `/spaces/${spaceId}/analytics`],
+      ['GET', () => `/spaces/${spaceId}/analytics.csv?table=unanswered`],
+      ['GET', () => `/spaces/${spaceId}/analytics.csv?table=secrets`],
     ];
 
     it('gets 404 for course A\'s space, thread and post ids on every route, and sees nothing', async () => {

@@ -22,6 +22,7 @@ const ENGLISH = [
   'Save changes', 'Edit your thread', 'Back to the thread', 'Markdown works', 'Skip to content',
   'Link to this post', '1 reply', 'more replies', 'Edit history', 'Give the thread a title', 'Write something first',
   'does not exist in this course', 'Pre-course prep', '(learner)', 'Something went wrong', 'could not continue', 'Error code:',
+  'Analytics dashboard', 'Download CSV', 'Show data table', 'No data yet', 'Figures as of', 'Top contributors', 'Trending tags', 'Engagement over time',
 ];
 
 function englishIn(html: string): string[] {
@@ -89,6 +90,8 @@ describe('a Spanish launch sees no English UI text (e2e)', function () {
       [teacher, `/spaces/${spaceId}/moderation`],
       [ana, `/spaces/${spaceId}/useful`],
       [teacher, `/spaces/${spaceId}/settings`],
+      [teacher, `/spaces/${spaceId}/analytics`],
+      [teacher, '/course/analytics'],
     ];
     for (const [who, path] of pages) {
       const page = see(await who.get(path), 200);
