@@ -20,6 +20,12 @@ export interface Config {
   readonly xapi: XapiConfig;
   /** Per-user write rate limits (RATE_* variables; see curation/rate-limits.ts). */
   readonly rateLimits: RateLimits;
+  readonly privacy: PrivacyConfig;
+}
+
+export interface PrivacyConfig {
+  /** Days a delivered xAPI outbox row is kept (the `npm run xapi -- replay` window) before the retention job prunes it. */
+  readonly outboxKeepDays: number;
 }
 
 export interface XapiConfig {
@@ -85,6 +91,7 @@ const schema = z.object({
   EMBEDDED_LRS_KEY: z.string().regex(/^[^:\s]+$/, { message: 'must not contain a colon or whitespace' }).optional(),
   // Never echoed: zod's messages for this field do not include the value.
   EMBEDDED_LRS_SECRET: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+  PRIVACY_OUTBOX_KEEP_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
 });
 
 export class ConfigError extends Error {
@@ -136,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       actorNames: v.XAPI_ACTOR_NAMES === 'true',
       embeddedLrs: v.EMBEDDED_LRS_KEY !== undefined && v.EMBEDDED_LRS_SECRET !== undefined ? lrsCredentials(v.EMBEDDED_LRS_KEY, v.EMBEDDED_LRS_SECRET) : null,
     }),
+    privacy: Object.freeze({ outboxKeepDays: v.PRIVACY_OUTBOX_KEEP_DAYS }),
   });
 }
 

@@ -60,6 +60,8 @@ import { createLrsDocumentStore } from './xapi/lrs/document-store.js';
 import { createEmbeddedLrsService } from './xapi/lrs/lrs-service.js';
 import { createLrsStatementStore } from './xapi/lrs/statement-store.js';
 import type { XapiStatement } from './xapi/statement.js';
+import { createPrivacyService } from './privacy/privacy-service.js';
+import { createPrivacyStore } from './privacy/privacy-store.js';
 
 export interface ContainerDeps {
   config: Config;
@@ -155,7 +157,9 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
   const readiness = createReadinessService({ spaces: discussion.spaces, roster, prep: prepStatus, clock });
   // Participation grading (optional per space) through AGS; server.ts retries failed sends.
   const grading = createGradingService({ store: createGradingStore(db), spaces: discussion.spaces, roster, prep: prepStatus, ags, platforms, clock, log });
-  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery, search, curation, tags, mentions, lrsTargets, lrsRouting, connections, journey, readiness, grading };
+  // Privacy (issue 6): export and erase a user, retention per platform (server.ts runs the job).
+  const privacy = createPrivacyService({ db, store: createPrivacyStore(db), clock, publicUrl: config.publicUrl, outboxKeepDays: config.privacy.outboxKeepDays, log });
+  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery, search, curation, tags, mentions, lrsTargets, lrsRouting, connections, journey, readiness, grading, privacy };
 }
 
 export type Container = ReturnType<typeof createContainer>;
