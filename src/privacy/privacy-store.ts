@@ -114,6 +114,11 @@ export function createPrivacyStore(db: Db): PrivacyStore {
     return rows.filter((r) => anonymiseAgents(JSON.parse(String(r.statement)), user.issuer, user.sub, { homePage: '', name: '' }).changed);
   }
 
+  const isActor = (statement: unknown, user: PrivacyUser): boolean => {
+    const acc = accountOf((JSON.parse(String(statement)) as Row).actor);
+    return acc?.homePage === user.issuer && acc?.name === user.sub;
+  };
+
   const lrsKey = (user: PrivacyUser): string => agentKey({ account: { homePage: user.issuer, name: user.sub } })!;
 
   async function lrsStatementIds(q: Trx, user: PrivacyUser): Promise<string[]> {
@@ -140,7 +145,6 @@ export function createPrivacyStore(db: Db): PrivacyStore {
         for (let i = 0; i < ids.length; i += 500) out.push(...(await f(ids.slice(i, i + 500))));
         return out;
       };
-      const lrsIds = await lrsStatementIds(db, user);
       const tables: Record<string, Row[]> = {
         enrolments: await db('enrolments as e').join('contexts as c', 'c.id', 'e.context_id').where('e.user_id', uid).select('c.context_id as course_id', 'c.title as course_title', 'e.roles', 'e.first_launch_at', 'e.last_launch_at').orderBy('e.first_launch_at'),
         // The session token and CSRF token are secrets, not data about the person: never exported.
@@ -163,8 +167,14 @@ export function createPrivacyStore(db: Db): PrivacyStore {
         roster: await db('roster_members as r').join('contexts as c', 'c.id', 'r.context_id').whereIn('r.context_id', platformContexts(db, user.platformId)).where('r.sub', user.sub).select('c.title as course_title', 'r.name', 'r.roles', 'r.primary_role', 'r.status', 'r.first_seen_at', 'r.synced_at'),
         grades: await db('grade_syncs as g').join('spaces as s', 's.id', 'g.space_id').where('g.user_id', uid).select('s.title as space_title', 'g.score', 'g.status', 'g.synced_at', 'g.updated_at'),
         spaces_created: await db('spaces').where({ created_by: uid }).select('id', 'title', 'created_at'),
-        xapi_outbox: (await outboxRowsOf(db, user)).map((r) => ({ statement: r.statement, created_at: r.created_at, delivered_at: r.delivered_at })),
-        lrs_statements: await inChunks(lrsIds, (c) => db('lrs_statements').whereIn('id', c).select('statement', 'stored', 'voided').orderBy('stored')),
+        // Statements by the user (they are the actor). Statements by others that merely mention
+        // them are the others' records and are not handed over; erasure anonymises them too.
+        xapi_outbox: (await outboxRowsOf(db, user)).filter((r) => isActor(r.statement, user)).map((r) => ({ statement: r.statement, created_at: r.created_at, delivered_at: r.delivered_at })),
+        lrs_statements: await db('lrs_statements')
+          .whereIn('id', db('lrs_statement_agents').where({ agent_key: lrsKey(user), related: false }).select('statement_id'))
+          .where({ actor_key: lrsKey(user) })
+          .select('statement', 'stored', 'voided')
+          .orderBy('stored'),
         lrs_documents: await db('lrs_documents').where({ agent_key: lrsKey(user) }).select('kind', 'activity_id', 'document_id', 'content_type', 'content', 'updated'),
       };
       const user_ = (await db('users').where({ id: uid }).first('id', 'sub', 'name', 'given_name', 'family_name', 'email', 'picture', 'locale', 'created_at', 'updated_at')) as Row;
