@@ -50,6 +50,8 @@ export interface PrivacyService {
   eraseUser(userId: string, o: { by: string; reason?: 'request' | 'retention' }): Promise<ErasureResult>;
   erasure(userId: string): Promise<ErasureResult | null>;
   setRetention(issuer: string, clientId: string | null, days: number | null): Promise<Array<{ issuer: string; clientId: string; retentionDays: number | null }>>;
+  /** Every platform with its retention period (null: kept until erased). */
+  retentionList(): Promise<Array<{ issuer: string; clientId: string; retentionDays: number | null }>>;
   /** One pass of the retention job: erase users past their platform's period, prune operational rows. */
   runRetention(): Promise<RetentionRun>;
 }
@@ -159,6 +161,10 @@ export function createPrivacyService(deps: PrivacyDeps): PrivacyService {
       if (list.length > 1) throw new BadRequestError('ambiguous_platform', 'Several platforms share that issuer; name the client id too.').tr('privacy:errors.ambiguous_platform');
       await store.setRetention(list[0]!.id, days);
       return list.map((p) => ({ issuer: p.issuer, clientId: p.clientId, retentionDays: days }));
+    },
+
+    async retentionList() {
+      return (await store.findPlatforms(null, null)).map(({ issuer, clientId, retentionDays }) => ({ issuer, clientId, retentionDays }));
     },
 
     async runRetention() {

@@ -54,7 +54,7 @@ export interface PrivacyStore {
   /** Platforms with a retention period set. */
   retentionPlatforms(): Promise<Array<{ id: string; issuer: string; clientId: string; retentionDays: number }>>;
   setRetention(platformId: string, days: number | null): Promise<boolean>;
-  findPlatforms(issuer: string, clientId: string | null): Promise<Array<{ id: string; issuer: string; clientId: string; retentionDays: number | null }>>;
+  findPlatforms(issuer: string | null, clientId: string | null): Promise<Array<{ id: string; issuer: string; clientId: string; retentionDays: number | null }>>;
   /** Users of the platform whose last launch (and last profile update) is before `before`. */
   inactiveUsers(platformId: string, before: number, limit: number): Promise<string[]>;
   /**
@@ -278,7 +278,8 @@ export function createPrivacyStore(db: Db): PrivacyStore {
     },
 
     async findPlatforms(issuer, clientId) {
-      const q = db('platforms').where({ issuer }).select('id', 'issuer', 'client_id', 'retention_days').orderBy('client_id');
+      const q = db('platforms').select('id', 'issuer', 'client_id', 'retention_days').orderBy(['issuer', 'client_id']);
+      if (issuer !== null) q.where({ issuer });
       if (clientId !== null) q.where({ client_id: clientId });
       return ((await q) as Row[]).map((r) => ({ id: String(r.id), issuer: String(r.issuer), clientId: String(r.client_id), retentionDays: r.retention_days === null || r.retention_days === undefined ? null : Number(r.retention_days) }));
     },
