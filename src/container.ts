@@ -158,7 +158,7 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
   // Participation grading (optional per space) through AGS; server.ts retries failed sends.
   const grading = createGradingService({ store: createGradingStore(db), spaces: discussion.spaces, roster, prep: prepStatus, ags, platforms, clock, log });
   // Privacy (issue 6): export and erase a user, retention per platform (server.ts runs the job).
-  const privacy = createPrivacyService({ db, store: createPrivacyStore(db), clock, publicUrl: config.publicUrl, outboxKeepDays: config.privacy.outboxKeepDays, log });
+  const privacy = createPrivacyService({ db, store: createPrivacyStore(db), clock, publicUrl: config.publicUrl, outboxKeepDays: config.privacy.outboxKeepDays, log, onErased: (userId) => sessions.forgetUser?.(userId) });
   return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery, search, curation, tags, mentions, lrsTargets, lrsRouting, connections, journey, readiness, grading, privacy };
 }
 

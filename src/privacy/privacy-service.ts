@@ -65,6 +65,11 @@ export interface PrivacyDeps {
   /** Days a delivered xAPI outbox row is kept (for `npm run xapi -- replay`) before it is pruned. */
   outboxKeepDays: number;
   log?: Logger;
+  /**
+   * Called after an erasure commits, to drop in-process copies of the user's data (the session
+   * cache). Another server instance's cache forgets them within its TTL (30 s).
+   */
+  onErased?: (userId: string) => void;
 }
 
 const DAY = 86_400_000;
@@ -144,6 +149,7 @@ export function createPrivacyService(deps: PrivacyDeps): PrivacyService {
         await store.recordErasure(trx, { userId, platformId: user.platformId, reason, erasedBy: o.by, counts: c, erasedAt: now });
         return c;
       });
+      deps.onErased?.(userId);
       // Ids and counts only: the log never carries the person's name or sub.
       deps.log?.info({ userId, reason, counts }, 'user erased');
       return toResult({ userId, erasedAt: now, erasedBy: o.by, reason, counts }, true);
