@@ -235,7 +235,11 @@ export function createPrivacyStore(db: Db): PrivacyStore {
         count('xapi_outbox', 1);
       }
 
-      // Embedded LRS: see README "Personal data" for why statements are rewritten, not voided.
+      // Embedded LRS: rewritten, not voided. Voiding (xAPI 1.0.3 Data §2.3.2) only hides a
+      // statement from ordinary queries; it stays stored, retrievable by voidedStatementId, and
+      // still names the person. So the agent is replaced by the anonymous account (Data §2.4.2.4)
+      // and the agent index rebuilt, an exception to immutability (Data §2.3.1) that erasure
+      // requires. Ids stay, so StatementRefs and per-actor counts still hold. README "Personal data".
       const key = lrsKey(user);
       for (const id of await lrsStatementIds(trx, user)) {
         const row = (await trx('lrs_statements').where({ id }).first('statement')) as { statement: string } | undefined;

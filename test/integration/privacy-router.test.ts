@@ -1,33 +1,16 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import express, { type NextFunction, type Request, type Response } from 'express';
-import { fixedClock } from '../../src/clock.js';
-import { createI18n } from '../../src/i18n/i18n.js';
 import { newId } from '../../src/ids.js';
-import { createLogger } from '../../src/log.js';
-import { createPrivacyAdminRouter } from '../../src/privacy/privacy-router.js';
-import { createPrivacyService } from '../../src/privacy/privacy-service.js';
-import { createPrivacyStore } from '../../src/privacy/privacy-store.js';
-import { errorHandler } from '../../src/web/error-handler.js';
-import { ForbiddenError } from '../../src/web/errors.js';
-import { localize } from '../../src/web/locale.js';
+import { startPrivacyAdminApp, TEST_CSRF as CSRF } from '../helpers/privacy-admin-app.js';
 import { openStoreDb, seedCourses, type StoreDb } from '../helpers/store-course.js';
 import { testDbKind } from '../helpers/test-db.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const CSRF = 'test-csrf-token';
-
 /**
- * The router as the admin area will mount it, with stand-in guards: an "admin" is a request with
- * X-Test-Admin, and the CSRF check compares `_csrf` with a fixed token. The real ones belong to
- * the admin area; what is tested here is that the router applies them and does its own part.
+ * The router as the admin area will mount it, with stand-in guards (test/helpers/privacy-admin-app.ts):
+ * what is tested is that the router applies them and does its own part.
  */
 describe(`privacy admin router on ${testDbKind() === 'pg' ? 'PostgreSQL' : 'SQLite'}`, () => {
   let s: StoreDb;
-  let server: Server;
+  let app: { base: string; close(): Promise<void> };
   let base: string;
   const ann = { id: newId(), sub: 'router-ann' };
   const ben = { id: newId(), sub: 'router-ben' };
@@ -35,30 +18,12 @@ describe(`privacy admin router on ${testDbKind() === 'pg' ? 'PostgreSQL' : 'SQLi
   before(async () => {
     s = await openStoreDb();
     await seedCourses(s.db, 1_800_000_000_000, { courses: ['c'], users: [{ ...ann, name: 'Ann Router' }, { ...ben, name: 'Ben Router' }] });
-    const privacy = createPrivacyService({ db: s.db, store: createPrivacyStore(s.db), clock: fixedClock(1_800_000_000_000), publicUrl: 'https://tool.example', outboxKeepDays: 30 });
-    const app = express();
-    app.set('views', path.join(root, 'views'));
-    app.set('view engine', 'ejs');
-    app.use(localize(createI18n(path.join(root, 'locales'))));
-    const requireAdmin = (req: Request, res: Response, next: NextFunction) => {
-      if (req.get('x-test-admin') !== 'yes') throw new ForbiddenError('not_admin', 'Admins only.');
-      res.locals.adminLabel = 'admin:test';
-      next();
-    };
-    const csrf = (req: Request, _res: Response, next: NextFunction) => {
-      if ((req.body as Record<string, unknown> | undefined)?._csrf !== CSRF) throw new ForbiddenError('csrf_invalid', 'Bad CSRF token.');
-      next();
-    };
-    app.use('/admin', createPrivacyAdminRouter({ privacy }, { requireAdmin, csrf, csrfToken: () => CSRF }));
-    app.use(errorHandler(createLogger('silent')));
-    server = await new Promise<Server>((resolve) => {
-      const srv = app.listen(0, () => resolve(srv));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/admin`;
+    app = await startPrivacyAdminApp(s.db);
+    base = app.base;
   });
 
   after(async () => {
-    await new Promise((r) => server?.close(r));
+    await app?.close();
     await s?.close();
   });
 
