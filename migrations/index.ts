@@ -33,6 +33,8 @@ import * as lrsVerbStoredIdx from './20261130400300_lrs_statements_verb_stored_i
 import * as xapiOutboxClaimIdx from './20261130500100_xapi_outbox_claim_order_idx.js';
 import * as lrsTargets from './20261130500200_lrs_targets.js';
 import * as journeyPlanConfirmations from './20261201000210_journey_plan_confirmations.js';
+import * as platformRetention from './20261201000600_platform_retention.js';
+import * as privacyErasures from './20261201000610_privacy_erasures.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -79,6 +81,8 @@ const migrations: Array<[string, Migration]> = [
   ['20261130500100_xapi_outbox_claim_order_idx', xapiOutboxClaimIdx],
   ['20261130500200_lrs_targets', lrsTargets],
   ['20261201000210_journey_plan_confirmations', journeyPlanConfirmations],
+  ['20261201000600_platform_retention', platformRetention],
+  ['20261201000610_privacy_erasures', privacyErasures],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

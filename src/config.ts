@@ -22,6 +22,7 @@ export interface Config {
   readonly rateLimits: RateLimits;
   /** Operations: /metrics, shutdown, the Dynamic Registration limit (ops/). */
   readonly ops: OpsConfig;
+  readonly privacy: PrivacyConfig;
 }
 
 export interface OpsConfig {
@@ -31,6 +32,11 @@ export interface OpsConfig {
   readonly shutdownTimeoutMs: number;
   /** GET /lti/register attempts per client IP per hour (per instance). */
   readonly registerPerHour: number;
+}
+
+export interface PrivacyConfig {
+  /** Days a delivered xAPI outbox row is kept (the `npm run xapi -- replay` window) before the retention job prunes it. */
+  readonly outboxKeepDays: number;
 }
 
 export interface XapiConfig {
@@ -100,6 +106,7 @@ const schema = z.object({
   METRICS_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).regex(/^\S+$/, { message: 'must not contain whitespace' }).optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   REGISTER_RATE_PER_HOUR: z.coerce.number().int().min(1).default(20),
+  PRIVACY_OUTBOX_KEEP_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
 });
 
 export class ConfigError extends Error {
@@ -152,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       actorNames: v.XAPI_ACTOR_NAMES === 'true',
       embeddedLrs: v.EMBEDDED_LRS_KEY !== undefined && v.EMBEDDED_LRS_SECRET !== undefined ? lrsCredentials(v.EMBEDDED_LRS_KEY, v.EMBEDDED_LRS_SECRET) : null,
     }),
+    privacy: Object.freeze({ outboxKeepDays: v.PRIVACY_OUTBOX_KEEP_DAYS }),
   });
 }
 

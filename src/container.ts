@@ -65,6 +65,8 @@ import { createLrsStatementStore } from './xapi/lrs/statement-store.js';
 import type { XapiStatement } from './xapi/statement.js';
 import { createHealthService } from './ops/health-service.js';
 import { createMetrics } from './ops/metrics-registry.js';
+import { createPrivacyService } from './privacy/privacy-service.js';
+import { createPrivacyStore } from './privacy/privacy-store.js';
 
 export interface ContainerDeps {
   config: Config;
@@ -168,7 +170,9 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
   const grading = createGradingService({ store: createGradingStore(db), spaces: discussion.spaces, roster, prep: prepStatus, ags, platforms, clock, log });
   // Analytics (issue 5): the instructor dashboard, aggregated in SQL over the same tables.
   const analytics = createAnalyticsService({ store: createAnalyticsStore(db), roster, clock });
-  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery, search, curation, tags, mentions, lrsTargets, lrsRouting, connections, journey, readiness, grading, metrics, health, analytics };
+  // Privacy (issue 6): export and erase a user, retention per platform (server.ts runs the job).
+  const privacy = createPrivacyService({ db, store: createPrivacyStore(db), clock, publicUrl: config.publicUrl, outboxKeepDays: config.privacy.outboxKeepDays, log, onErased: (userId) => sessions.forgetUser?.(userId) });
+  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery, search, curation, tags, mentions, lrsTargets, lrsRouting, connections, journey, readiness, grading, metrics, health, analytics, privacy };
 }
 
 export type Container = ReturnType<typeof createContainer>;

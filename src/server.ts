@@ -7,9 +7,12 @@ import { createContainer, type Container } from './container.js';
 import { createDb, migrateLatest } from './db/knex.js';
 import type { HttpFetch } from './http-client.js';
 import { createLogger, type Logger } from './log.js';
+import { createPeriodicWorker } from './periodic-worker.js';
 
 /** How often the xAPI sender looks for statements to deliver. */
 const XAPI_SEND_INTERVAL_MS = 1_000;
+/** How often the retention job runs (privacy-service.ts runRetention). */
+const RETENTION_INTERVAL_MS = 3_600_000;
 
 export interface RunningServer {
   container: Container;
@@ -43,6 +46,10 @@ export async function startServer(config: Config, opts: { log?: Logger; clock?: 
   }, 60_000);
   gradeRetry.unref();
   container.xapiSender.start(XAPI_SEND_INTERVAL_MS);
+  // Retention (issue 6): hourly, erase users past their platform's retention period and prune
+  // delivered statements, expired sessions and login states. A pass that finds nothing is cheap.
+  const retention = createPeriodicWorker({ job: () => container.privacy.runRetention(), onError: (err) => log.warn({ err }, 'retention pass failed') });
+  retention.start(RETENTION_INTERVAL_MS);
   // Statements queued for the embedded LRS move into lrs_statements on the same interval.
   container.embeddedDelivery.start(XAPI_SEND_INTERVAL_MS);
   const port = (server.address() as AddressInfo).port;
@@ -63,7 +70,7 @@ export async function startServer(config: Config, opts: { log?: Logger; clock?: 
       try {
         // Meanwhile the workers end their run in flight and release this process's outbox claims,
         // so another instance can deliver those statements now rather than when the lease expires.
-        await Promise.all([closed, gradeRun, container.xapiSender.stop(), container.embeddedDelivery.stop()]);
+        await Promise.all([closed, gradeRun, retention.stop(), container.xapiSender.stop(), container.embeddedDelivery.stop()]);
       } finally {
         clearInterval(reap);
       }

@@ -16,7 +16,7 @@ export function dbClient(db: Db): DbClient {
 }
 
 /** sqlite:./data/x.sqlite, file:x.sqlite, ./x.sqlite or :memory: → file path */
-function sqlitePath(url: string): string {
+export function sqlitePath(url: string): string {
   return url.replace(/^sqlite:(\/\/)?/, '').replace(/^file:/, '');
 }
 

@@ -32,6 +32,8 @@ export interface SearchResult {
   titleHtml: string;
   snippetHtml: string;
   authorName: string | null;
+  /** The author was erased (privacy-service.ts): shown as "former member". */
+  formerMember: boolean;
   /** Anonymity 'peers': the learner number printed instead of the name (spaces/anonymity.ts). */
   pseudonym: number | null;
   /** For staff and the author: the name shown is hidden from other learners. */
@@ -115,6 +117,7 @@ export function createSearchService(deps: SearchDeps) {
           titleHtml: h.titleMarked.includes(SENTINEL_OPEN) ? highlightHtml(h.titleMarked) : escapeHtml(h.threadTitle),
           snippetHtml: highlightHtml(h.snippetMarked),
           authorName: authored[i]!.authorName,
+          formerMember: h.authorId === null,
           pseudonym: authored[i]!.pseudonym,
           anonymousToPeers: authored[i]!.anonymousToPeers,
           createdAt: h.createdAt,

@@ -14,6 +14,8 @@ export interface SessionStore {
   get(tokenHash: string): Promise<Session | null>;
   touch(tokenHash: string, expiresAt: number): Promise<void>;
   purgeExpired(before: number): Promise<number>;
+  /** Drops a user's sessions from an in-process cache (their rows were deleted: an erasure). */
+  forgetUser?(userId: string): void;
 }
 
 interface Row {
@@ -89,6 +91,9 @@ export function cachedSessionStore(inner: SessionStore, now: () => number, ttlMs
     async purgeExpired(before) {
       for (const [k, v] of cache) if (v.session.expiresAt < before) cache.delete(k);
       return inner.purgeExpired(before);
+    },
+    forgetUser(userId) {
+      for (const [k, v] of cache) if (v.session.launch.user?.id === userId) cache.delete(k);
     },
   };
 }
