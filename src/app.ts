@@ -28,6 +28,7 @@ import { platformOrigins, securityHeaders } from './web/security-headers.js';
 import { requireSession } from './web/session.js';
 import { xapiRouter } from './xapi/xapi-router.js';
 import { embeddedLrsRouter } from './xapi/lrs/lrs-router.js';
+import { adminRouter } from './admin/admin-router.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', fileURLToPath(import.meta.url).includes(`${path.sep}dist${path.sep}`) ? '..' : '.');
 
@@ -51,7 +52,7 @@ export function createApp(c: Container): Express {
 
   const session = requireSession(c.sessions, c.clock, c.config.sessionIdleSeconds);
   app.get('/', (_req, res) => res.render('home', { title: 'Threadline', publicUrl: c.config.publicUrl }));
-  app.use(ltiRouter({ publicUrl: c.config.publicUrl, login: c.login, launch: c.launch, states: c.states, keys: c.keys, clock: c.clock, log: c.log, landingPath: async (launch) => landingPath(await c.spaces.landing(launch)) }));
+  app.use(ltiRouter({ publicUrl: c.config.publicUrl, login: c.login, launch: c.launch, states: c.states, keys: c.keys, clock: c.clock, log: c.log, onRefused: c.onLaunchRefused, landingPath: async (launch) => landingPath(await c.spaces.landing(launch)) }));
   app.use(registrationRouter({ publicUrl: c.config.publicUrl, platforms: c.platforms, clock: c.clock, fetch: c.fetch, log: c.log }));
   app.use(configRouter({ publicUrl: c.config.publicUrl }));
   // Before the space page's own route: it adds the journey notice (prep checklist, due follow-ups) to it.
@@ -67,6 +68,7 @@ export function createApp(c: Container): Express {
   app.use(connectionsRouter({ connections: c.connections, session }));
   app.use(readinessRouter({ readiness: c.readiness, grading: c.grading, session }));
   app.use(xapiRouter());
+  app.use(adminRouter({ admin: c.admin, auth: c.adminAuth, sessions: c.sessions, clock: c.clock, publicUrl: c.config.publicUrl, log: c.log }));
   app.use(embeddedLrsRouter({ publicUrl: c.config.publicUrl, lrs: c.embeddedLrs, documents: c.embeddedLrsDocuments, credentials: c.embeddedLrsCreds }));
 
   app.use(() => {

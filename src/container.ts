@@ -60,6 +60,11 @@ import { createLrsDocumentStore } from './xapi/lrs/document-store.js';
 import { createEmbeddedLrsService } from './xapi/lrs/lrs-service.js';
 import { createLrsStatementStore } from './xapi/lrs/statement-store.js';
 import type { XapiStatement } from './xapi/statement.js';
+import { createAdminAuth } from './admin/admin-auth.js';
+import { createAdminService } from './admin/admin-service.js';
+import { createAdminTokenStore } from './admin/admin-token-store.js';
+import { createLaunchRefusalStore } from './admin/launch-refusal-store.js';
+import { createRefusalRecorder } from './admin/refusal-recorder.js';
 
 export interface ContainerDeps {
   config: Config;
@@ -155,7 +160,12 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
   const readiness = createReadinessService({ spaces: discussion.spaces, roster, prep: prepStatus, clock });
   // Participation grading (optional per space) through AGS; server.ts retries failed sends.
   const grading = createGradingService({ store: createGradingStore(db), spaces: discussion.spaces, roster, prep: prepStatus, ags, platforms, clock, log });
-  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery, search, curation, tags, mentions, lrsTargets, lrsRouting, connections, journey, readiness, grading };
+  // Admin area (issue 6): tool-wide admins by token, platform admins by launch; refused launches recorded.
+  const launchRefusals = createLaunchRefusalStore(db);
+  const onLaunchRefused = createRefusalRecorder({ store: launchRefusals, clock, log });
+  const adminAuth = createAdminAuth({ store: createAdminTokenStore(db), clock });
+  const admin = createAdminService({ platforms, keys, lrsTargets, lrsRouting, outbox, refusals: launchRefusals, clock });
+  return { launchRefusals, onLaunchRefused, adminAuth, admin, config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery, search, curation, tags, mentions, lrsTargets, lrsRouting, connections, journey, readiness, grading };
 }
 
 export type Container = ReturnType<typeof createContainer>;
