@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { registerManualPlatform } from '../lti/manual-registration.js';
 import type { Deployment, Platform, PlatformStore } from '../lti/platform-store.js';
 import type { ToolKey } from '../lti/tool-key-store.js';
 import type { ToolKeys } from '../lti/tool-keys.js';
@@ -96,23 +97,20 @@ export function createAdminService(deps: AdminServiceDeps) {
     /** Manual registration, as `npm run platform -- add` does; an existing issuer + client id keeps its status. */
     async addPlatform(scope: AdminScope, input: PlatformInput): Promise<Platform> {
       toolOnly(scope);
-      const before = await platforms.findByIssuerAndClient(input.issuer, input.client_id);
-      const p = await platforms.upsert(
+      const { platform: p } = await registerManualPlatform(
+        platforms,
         {
           issuer: input.issuer,
           clientId: input.client_id,
-          name: input.name || before?.name || new URL(input.issuer).host,
-          productFamily: before?.productFamily ?? null,
+          name: input.name,
           authEndpoint: input.auth_url,
           tokenEndpoint: input.token_url,
           jwksUri: input.jwks_url,
-          tokenAudience: input.token_audience || null,
-          source: 'manual',
-          status: before?.status,
+          tokenAudience: input.token_audience,
+          deploymentIds: input.deployment_id ? [input.deployment_id] : [],
         },
         clock.now(),
       );
-      if (input.deployment_id) await platforms.addDeployment(p.id, input.deployment_id, clock.now());
       return p;
     },
 
