@@ -33,6 +33,11 @@ import * as lrsVerbStoredIdx from './20261130400300_lrs_statements_verb_stored_i
 import * as xapiOutboxClaimIdx from './20261130500100_xapi_outbox_claim_order_idx.js';
 import * as lrsTargets from './20261130500200_lrs_targets.js';
 import * as journeyPlanConfirmations from './20261201000210_journey_plan_confirmations.js';
+import * as deploymentStatus from './20261201000510_deployment_status.js';
+import * as launchRefusals from './20261201000520_launch_refusals.js';
+import * as adminTokens from './20261201000530_admin_tokens.js';
+import * as adminSessions from './20261201000540_admin_sessions.js';
+import * as adminLoginFailures from './20261201000550_admin_login_failures.js';
 import * as platformRetention from './20261201000600_platform_retention.js';
 import * as privacyErasures from './20261201000610_privacy_erasures.js';
 
@@ -81,6 +86,11 @@ const migrations: Array<[string, Migration]> = [
   ['20261130500100_xapi_outbox_claim_order_idx', xapiOutboxClaimIdx],
   ['20261130500200_lrs_targets', lrsTargets],
   ['20261201000210_journey_plan_confirmations', journeyPlanConfirmations],
+  ['20261201000510_deployment_status', deploymentStatus],
+  ['20261201000520_launch_refusals', launchRefusals],
+  ['20261201000530_admin_tokens', adminTokens],
+  ['20261201000540_admin_sessions', adminSessions],
+  ['20261201000550_admin_login_failures', adminLoginFailures],
   ['20261201000600_platform_retention', platformRetention],
   ['20261201000610_privacy_erasures', privacyErasures],
 ];

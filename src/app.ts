@@ -33,6 +33,7 @@ import { httpMetrics } from './ops/http-metrics.js';
 import { opsRouter } from './ops/ops-router.js';
 import { registerRateLimit } from './ops/register-rate-limit.js';
 import { routeTemplate } from './web/route-template.js';
+import { adminRouter } from './admin/admin-router.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', fileURLToPath(import.meta.url).includes(`${path.sep}dist${path.sep}`) ? '..' : '.');
 
@@ -61,7 +62,7 @@ export function createApp(c: Container): Express {
 
   const session = requireSession(c.sessions, c.clock, c.config.sessionIdleSeconds);
   app.get('/', (_req, res) => res.render('home', { title: 'Threadline', publicUrl: c.config.publicUrl }));
-  app.use(ltiRouter({ publicUrl: c.config.publicUrl, login: c.login, launch: c.launch, states: c.states, keys: c.keys, clock: c.clock, log: c.log, landingPath: async (launch) => landingPath(await c.spaces.landing(launch)), onLaunch: (result) => c.metrics.launch(result) }));
+  app.use(ltiRouter({ publicUrl: c.config.publicUrl, login: c.login, launch: c.launch, states: c.states, keys: c.keys, clock: c.clock, log: c.log, landingPath: async (launch) => landingPath(await c.spaces.landing(launch)), onLaunch: (result) => c.metrics.launch(result), onRefused: c.onLaunchRefused }));
   app.use('/lti/register', registerRateLimit({ perHour: c.config.ops.registerPerHour, trustProxy: c.config.trustProxy, log: c.log }));
   app.use(registrationRouter({ publicUrl: c.config.publicUrl, platforms: c.platforms, clock: c.clock, fetch: c.fetch, log: c.log }));
   app.use(configRouter({ publicUrl: c.config.publicUrl }));
@@ -79,6 +80,7 @@ export function createApp(c: Container): Express {
   app.use(readinessRouter({ readiness: c.readiness, grading: c.grading, session }));
   app.use(analyticsRouter({ analytics: c.analytics, session }));
   app.use(xapiRouter());
+  app.use(adminRouter({ admin: c.admin, auth: c.adminAuth, sessions: c.sessions, clock: c.clock, publicUrl: c.config.publicUrl, log: c.log }));
   app.use(embeddedLrsRouter({ publicUrl: c.config.publicUrl, lrs: c.embeddedLrs, documents: c.embeddedLrsDocuments, credentials: c.embeddedLrsCreds }));
 
   app.use(() => {

@@ -67,6 +67,11 @@ import { createHealthService } from './ops/health-service.js';
 import { createMetrics } from './ops/metrics-registry.js';
 import { createPrivacyService } from './privacy/privacy-service.js';
 import { createPrivacyStore } from './privacy/privacy-store.js';
+import { createAdminAuth } from './admin/admin-auth.js';
+import { createAdminService } from './admin/admin-service.js';
+import { createAdminTokenStore } from './admin/admin-token-store.js';
+import { createLaunchRefusalStore } from './admin/launch-refusal-store.js';
+import { createRefusalRecorder } from './admin/refusal-recorder.js';
 
 export interface ContainerDeps {
   config: Config;
@@ -172,7 +177,12 @@ export function createContainer({ config, db, log, clock, fetch: fetchImpl = fet
   const analytics = createAnalyticsService({ store: createAnalyticsStore(db), roster, clock });
   // Privacy (issue 6): export and erase a user, retention per platform (server.ts runs the job).
   const privacy = createPrivacyService({ db, store: createPrivacyStore(db), clock, publicUrl: config.publicUrl, outboxKeepDays: config.privacy.outboxKeepDays, log, onErased: (userId) => sessions.forgetUser?.(userId) });
-  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery, search, curation, tags, mentions, lrsTargets, lrsRouting, connections, journey, readiness, grading, metrics, health, analytics, privacy };
+  // Admin area (issue 6): tool-wide admins by token, platform admins by launch; refused launches recorded.
+  const launchRefusals = createLaunchRefusalStore(db);
+  const onLaunchRefused = createRefusalRecorder({ store: launchRefusals, clock, log });
+  const adminAuth = createAdminAuth({ store: createAdminTokenStore(db), clock });
+  const admin = createAdminService({ platforms, keys, lrsTargets, lrsRouting, outbox, refusals: launchRefusals, clock });
+  return { config, db, log, clock, fetch: fetchImpl, platforms, states, sessions, keys, jwks, login, launch, serviceTokens, nrps, ags, roster, spaces, threads, posts, spaceSettings, prompts, outbox, xapiSender, statements, embeddedLrs, embeddedLrsDocuments, embeddedLrsCreds, embeddedDelivery, search, curation, tags, mentions, lrsTargets, lrsRouting, connections, journey, readiness, grading, metrics, health, analytics, privacy, launchRefusals, onLaunchRefused, adminAuth, admin };
 }
 
 export type Container = ReturnType<typeof createContainer>;

@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
 import type { Container } from '../container.js';
 import { PRIMARY_LRS_ID } from '../xapi/lrs-routing.js';
-import type { LrsTargetRecord } from '../xapi/lrs-target-store.js';
 import { EMBEDDED_LRS_ID } from '../xapi/outbox-store.js';
+import type { LrsTargetRecord } from '../xapi/lrs-target-store.js';
+import { isReservedLrsName, LRS_NAME, lrsEndpointProblem, lrsUsernameProblem } from '../xapi/lrs-target-rules.js';
 import { asUsageError, CommandError, print, runCli, table, UsageError } from './cli-support.js';
 
 /**
@@ -73,17 +74,8 @@ function parse(argv: string[]) {
   return { command, values };
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
-/** What is wrong with an LRS endpoint, or null. Same rules as XAPI_LRS_ENDPOINT. */
-export function lrsEndpointProblem(v: string): string | null {
-  if (!URL.canParse(v)) return 'is not an absolute URL';
-  const u = new URL(v);
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') return 'must be http(s)';
-  if (u.username || u.password) return 'must not contain a user name or password (use --username and --password-stdin)';
-  if (u.search || u.hash) return 'must not contain a query or fragment';
-  return null;
-}
+// Shared with the admin area (src/xapi/lrs-target-rules.ts); re-exported for existing callers.
+export { lrsEndpointProblem };
 
 async function readPasswordLine(): Promise<string> {
   if (process.stdin.isTTY) process.stderr.write('LRS password (input is not hidden; prefer piping it in): ');
@@ -115,8 +107,8 @@ await runCli(USAGE, async (open) => {
   let password: string | null = null;
   if (command === 'add') {
     const problems: string[] = [];
-    if (!NAME.test(values.name!)) problems.push('--name must be 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit.');
-    if ([PRIMARY_LRS_ID, EMBEDDED_LRS_ID].includes(values.name!.toLowerCase())) problems.push(`--name ${values.name} is reserved for a built-in target.`);
+    if (!LRS_NAME.test(values.name!)) problems.push('--name must be 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit.');
+    if (isReservedLrsName(values.name!)) problems.push(`--name ${values.name} is reserved for a built-in target.`);
     if (!values.endpoint) problems.push('missing --endpoint.');
     else {
       const problem = lrsEndpointProblem(values.endpoint);
@@ -125,7 +117,7 @@ await runCli(USAGE, async (open) => {
     }
     if (values.username !== undefined && !values['password-stdin']) problems.push('--username needs --password-stdin (basic auth needs both).');
     if (values['password-stdin'] && values.username === undefined) problems.push('--password-stdin needs --username.');
-    if (values.username !== undefined && (values.username.includes(':') || values.username.length > 255)) problems.push('--username must not contain ":" and must be at most 255 characters (RFC 7617).');
+    if (values.username !== undefined && lrsUsernameProblem(values.username)) problems.push('--username must not contain ":" and must be at most 255 characters (RFC 7617).');
     if ((values.issuer === undefined) !== (values['client-id'] === undefined)) problems.push('give both --issuer and --client-id to name a platform, or neither.');
     if (problems.length) throw new UsageError(problems.join('\n       '));
     if (values['password-stdin']) password = await readPasswordLine();

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { Platform, PlatformStore } from '../lti/platform-store.js';
+import { registerManualPlatform } from '../lti/manual-registration.js';
 import { platformUrlProblem } from '../lti/registration-service.js';
 import { asUsageError, CommandError, print, runCli, table, UsageError } from './cli-support.js';
 
@@ -135,25 +136,23 @@ await runCli(USAGE, async (open) => {
 
   switch (command) {
     case 'add': {
-      const before = await platforms.findByIssuerAndClient(values.issuer!, values['client-id']!);
-      const p = await platforms.upsert(
+      const { platform: p, updated } = await registerManualPlatform(
+        platforms,
         {
           issuer: values.issuer!,
           clientId: values['client-id']!,
-          name: values.name ?? before?.name ?? new URL(values.issuer!).host,
-          productFamily: values['product-family'] ?? before?.productFamily ?? null,
+          name: values.name,
+          productFamily: values['product-family'],
           authEndpoint: values['auth-url']!,
           tokenEndpoint: values['token-url']!,
           jwksUri: values['jwks-url']!,
-          tokenAudience: values['token-audience'] ?? null,
-          source: 'manual',
-          status: before?.status,
+          tokenAudience: values['token-audience'],
+          deploymentIds,
         },
         clock.now(),
       );
-      for (const d of deploymentIds) await platforms.addDeployment(p.id, d, clock.now());
       const deployments = (await platforms.listDeployments(p.id)).map((d) => d.deploymentId);
-      print(`${before ? 'Updated' : 'Added'} platform:\n${describe(p, deployments)}`);
+      print(`${updated ? 'Updated' : 'Added'} platform:\n${describe(p, deployments)}`);
       return;
     }
     case 'list': {
@@ -163,7 +162,7 @@ await runCli(USAGE, async (open) => {
         return;
       }
       const rows = await Promise.all(
-        all.map(async (p) => [p.issuer, p.clientId, p.name, p.source, p.status, (await platforms.listDeployments(p.id)).map((d) => d.deploymentId).join(', ') || '-']),
+        all.map(async (p) => [p.issuer, p.clientId, p.name, p.source, p.status, (await platforms.listDeployments(p.id)).map((d) => (d.status === 'disabled' ? `${d.deploymentId} (disabled)` : d.deploymentId)).join(', ') || '-']),
       );
       print(table(['ISSUER', 'CLIENT ID', 'NAME', 'SOURCE', 'STATUS', 'DEPLOYMENTS'], rows));
       return;

@@ -24,6 +24,7 @@ export type LaunchRefusal =
   | 'nonce_mismatch'
   | 'deployment_missing'
   | 'deployment_unknown'
+  | 'deployment_disabled'
   | 'message_type_unsupported'
   | 'version_invalid'
   | 'roles_missing'
@@ -34,7 +35,22 @@ export type LaunchRefusal =
   | 'platform_disabled'
   | 'login_params_invalid';
 
+/**
+ * Which platform and deployment a refused launch claimed to come from, as far as the tool knew
+ * when it refused: recorded for the admin area (launch-refusal-store.ts). `platformId` is set only
+ * from the login state (ours); the other fields may come from an unverified token and are shown
+ * as claims, never trusted.
+ */
+export interface RefusalWhere {
+  platformId: string | null;
+  issuer: string | null;
+  clientId: string | null;
+  deploymentId: string | null;
+}
+
 export class LaunchError extends AppError {
+  where?: RefusalWhere;
+
   constructor(
     readonly reason: LaunchRefusal,
     message: string,

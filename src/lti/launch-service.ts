@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import type { Clock } from '../clock.js';
 import { randomToken, safeEqual, sha256 } from '../ids.js';
 import type { SessionStore } from '../web/session-store.js';
@@ -6,7 +7,7 @@ import { buildStatement, type StatementBuilderOptions } from '../xapi/statement-
 import type { IdTokenVerifier } from './id-token-verifier.js';
 import { parseLaunchClaims, type LaunchClaims } from './launch-claims.js';
 import type { LaunchContext } from './launch-context.js';
-import { LaunchError } from './launch-errors.js';
+import { LaunchError, type RefusalWhere } from './launch-errors.js';
 import type { LaunchStore } from './launch-store.js';
 import type { LoginState, LoginStateStore } from './login-state-store.js';
 import type { Platform, PlatformStore } from './platform-store.js';
@@ -39,9 +40,48 @@ export interface LaunchServiceDeps {
   xapi?: { outbox: Pick<OutboxStore, 'enqueue'>; statements: StatementBuilderOptions };
 }
 
+/** What the launch had established when it was refused, for `LaunchError.where`. */
+interface Known {
+  platform?: Platform;
+  deploymentId?: string;
+}
+
+/**
+ * The platform and deployment a refused launch names: ours when the login state got that far,
+ * else what the (unverified) id_token claims, cut short; never the token itself.
+ */
+function refusalWhere(req: LaunchRequest, known: Known): RefusalWhere {
+  let claimed: Record<string, unknown> = {};
+  try {
+    if (req.idToken) claimed = decodeJwt(req.idToken) as Record<string, unknown>;
+  } catch {
+    /* not a JWT: nothing claimed */
+  }
+  const str = (v: unknown): string | null => (typeof v === 'string' && v ? v.slice(0, 255) : null);
+  const aud = Array.isArray(claimed.aud) ? claimed.aud[0] : claimed.aud;
+  return {
+    platformId: known.platform?.id ?? null,
+    issuer: known.platform?.issuer ?? str(claimed.iss),
+    clientId: known.platform?.clientId ?? str(aud),
+    deploymentId: str(known.deploymentId ?? claimed['https://purl.imsglobal.org/spec/lti/claim/deployment_id']),
+  };
+}
+
 export function createLaunchService(deps: LaunchServiceDeps) {
   return {
     async launch(req: LaunchRequest): Promise<LaunchOutcome> {
+      const known: Known = {};
+      try {
+        return await launchOnce(req, known);
+      } catch (err) {
+        if (err instanceof LaunchError && !err.where) err.where = refusalWhere(req, known);
+        throw err;
+      }
+    },
+  };
+
+  async function launchOnce(req: LaunchRequest, known: Known): Promise<LaunchOutcome> {
+    {
       const now = deps.clock.now();
       // Security Framework §5.1.1.3 / OIDC §3.1.2.7: the state MUST match the one this browser was given.
       if (!req.state) throw new LaunchError('state_missing', 'The launch arrived without its login state.', 'Reload the page in your course to launch again.');
@@ -69,10 +109,12 @@ export function createLaunchService(deps: LaunchServiceDeps) {
       }
       const platform = await deps.platforms.get(state.platformId);
       if (!platform) throw new LaunchError('platform_unknown', 'Threadline is no longer registered with this platform.');
+      known.platform = platform;
       if (platform.status !== 'active') throw new LaunchError('platform_disabled', 'Threadline has been disabled for this platform.', 'Ask your Threadline administrator.');
 
       const payload = await deps.verifier.verify(req.idToken, { platform, expectedNonce: state.nonce, clockSkewSeconds: deps.clockSkewSeconds });
       const claims = parseLaunchClaims(payload, deps.publicUrl);
+      known.deploymentId = claims.deploymentId;
       // LTI Core §3.1.3 / §5.3.3: the deployment must be one this platform registered with us.
       const deployment = await deps.platforms.findDeployment(platform.id, claims.deploymentId);
       if (!deployment) {
@@ -81,6 +123,15 @@ export function createLaunchService(deps: LaunchServiceDeps) {
           `This course uses a deployment of Threadline (deployment id "${claims.deploymentId}") that has not been registered.`,
           `An administrator can add it with: npm run platform -- deployment add --issuer '${platform.issuer}' --client-id '${platform.clientId}' --deployment-id '${claims.deploymentId}'`,
         );
+      }
+      // LTI Core §5.1.2 (deployment_id): the tool decides which deployments it serves; an admin
+      // disabled this one (admin area), so its launches are refused until it is enabled again.
+      if (deployment.status === 'disabled') {
+        throw new LaunchError(
+          'deployment_disabled',
+          `Threadline has been disabled for this deployment (deployment id "${claims.deploymentId}").`,
+          'Ask your Threadline or LMS administrator to enable it again.',
+        ).tr('admin:errors.deploymentDisabled', { deploymentId: claims.deploymentId });
       }
       const xapi = deps.xapi;
       const rows = await deps.launches.record(
@@ -111,8 +162,8 @@ export function createLaunchService(deps: LaunchServiceDeps) {
         expiresAt: now + deps.sessionIdleSeconds * 1000,
       });
       return { kind: 'launched', sessionToken, launch };
-    },
-  };
+    }
+  }
 }
 
 export type LaunchService = ReturnType<typeof createLaunchService>;

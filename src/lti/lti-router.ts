@@ -18,6 +18,8 @@ export interface LtiRouterDeps {
   keys: ToolKeys;
   clock: Clock;
   log: Logger;
+  /** Told of every refused launch (admin area: launch_refusals); must not throw. */
+  onRefused?(err: LaunchError): Promise<void> | void;
   /** Where a fresh launch should go first; saves the browser a hop through /app. */
   landingPath(launch: LaunchContext): Promise<string>;
   /** Each launch's outcome, 'ok' or the refusal code (ops metrics count them). */
@@ -119,6 +121,7 @@ export function ltiRouter(deps: LtiRouterDeps): Router {
       if (err instanceof LaunchError) {
         deps.log.warn({ reason: err.reason }, 'launch refused');
         deps.onLaunch?.(err.reason);
+        await deps.onRefused?.(err);
         if (err.reason === 'state_not_bound' && stateParam) {
           Object.assign(err, { extra: { newWindowUrl: `/lti/login/restart?state=${encodeURIComponent(stateParam)}` } });
         }

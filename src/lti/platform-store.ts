@@ -20,6 +20,8 @@ export interface Deployment {
   id: string;
   platformId: string;
   deploymentId: string;
+  /** 'disabled': launches through it are refused (launch-service.ts). */
+  status: 'active' | 'disabled';
 }
 
 export type NewPlatform = Omit<Platform, 'id' | 'status'> & { status?: Platform['status'] };
@@ -36,6 +38,14 @@ export interface PlatformStore {
   listDeployments(platformId: string): Promise<Deployment[]>;
   addDeployment(platformId: string, deploymentId: string, now: number): Promise<Deployment>;
   removeDeployment(platformId: string, deploymentId: string): Promise<boolean>;
+  /** Admin area: disable or enable a platform (launches from a disabled one are refused). */
+  setStatus(id: string, status: Platform['status'], now: number): Promise<boolean>;
+  /** Admin area: disable or enable one deployment of a platform. */
+  setDeploymentStatus(platformId: string, deploymentId: string, status: Deployment['status']): Promise<boolean>;
+  /** Deployments per platform id (platforms with none are absent). */
+  deploymentCounts(): Promise<Map<string, number>>;
+  /** The last time a named user launched, per platform id (from users.updated_at, written by every launch). */
+  lastLaunches(): Promise<Map<string, number>>;
 }
 
 interface PlatformRow {
@@ -70,8 +80,9 @@ interface DeploymentRow {
   id: string;
   platform_id: string;
   deployment_id: string;
+  status: Deployment['status'];
 }
-const depFromRow = (r: DeploymentRow): Deployment => ({ id: r.id, platformId: r.platform_id, deploymentId: r.deployment_id });
+const depFromRow = (r: DeploymentRow): Deployment => ({ id: r.id, platformId: r.platform_id, deploymentId: r.deployment_id, status: r.status ?? 'active' });
 
 /**
  * Every launch reads its platform and deployment; caching them briefly saves two queries per
@@ -105,6 +116,8 @@ export function cachedPlatformStore(inner: PlatformStore, now: () => number, ttl
     remove: async (id) => clear(await inner.remove(id)),
     addDeployment: async (platformId, deploymentId, at) => clear(await inner.addDeployment(platformId, deploymentId, at)),
     removeDeployment: async (platformId, deploymentId) => clear(await inner.removeDeployment(platformId, deploymentId)),
+    setStatus: async (id, status, at) => clear(await inner.setStatus(id, status, at)),
+    setDeploymentStatus: async (platformId, deploymentId, status) => clear(await inner.setDeploymentStatus(platformId, deploymentId, status)),
   };
 }
 
@@ -167,6 +180,20 @@ export function createPlatformStore(db: Db): PlatformStore {
     },
     async removeDeployment(platformId, deploymentId) {
       return (await db('deployments').where({ platform_id: platformId, deployment_id: deploymentId }).delete()) === 1;
+    },
+    async setStatus(id, status, now) {
+      return (await db('platforms').where({ id }).update({ status, updated_at: now })) === 1;
+    },
+    async setDeploymentStatus(platformId, deploymentId, status) {
+      return (await db('deployments').where({ platform_id: platformId, deployment_id: deploymentId }).update({ status })) === 1;
+    },
+    async deploymentCounts() {
+      const rows = (await db('deployments').select('platform_id').count({ n: '*' }).groupBy('platform_id')) as Array<{ platform_id: string; n: number | string }>;
+      return new Map(rows.map((r) => [r.platform_id, Number(r.n)]));
+    },
+    async lastLaunches() {
+      const rows = (await db('users').select('platform_id').max({ at: 'updated_at' }).groupBy('platform_id')) as Array<{ platform_id: string; at: number | string | null }>;
+      return new Map(rows.filter((r) => r.at !== null).map((r) => [r.platform_id, Number(r.at)]));
     },
   };
 }

@@ -62,6 +62,8 @@ export interface OutboxStore {
   replay(since: number, until: number, opts?: { lrsId?: string; includeDead?: boolean }): Promise<number>;
   /** Dead letters (statements an LRS rejected), oldest first. */
   deadLetters(opts?: { lrsId?: string; limit?: number }): Promise<DeadLetter[]>;
+  /** One dead letter with the statement as stored (JSON text), for the admin to inspect; null when the row is not dead. */
+  findDeadLetter(id: string): Promise<(DeadLetter & { json: string }) | null>;
   /** Queues dead letters again (after the cause was fixed): the given outbox row ids, or every one (of one target). */
   retryDead(which: { ids: string[] } | { all: true; lrsId?: string }): Promise<number>;
 }
@@ -256,6 +258,12 @@ export function createOutboxStore(db: Db, opts: { clock: Clock; targets: string[
       return rows.map((r) => ({ id: r.id, statementId: r.statement_id, lrsId: r.lrs_id, createdAt: Number(r.created_at), attempts: Number(r.attempts), error: r.last_error }));
     },
 
+    async findDeadLetter(id) {
+      const r = (await db(TABLE).select('id', 'statement_id', 'lrs_id', 'statement', 'created_at', 'attempts', 'last_error').where({ id, dead: true }).first()) as
+        | { id: string; statement_id: string; lrs_id: string; statement: string; created_at: number | string; attempts: number | string; last_error: string | null }
+        | undefined;
+      return r ? { id: r.id, statementId: r.statement_id, lrsId: r.lrs_id, createdAt: Number(r.created_at), attempts: Number(r.attempts), error: r.last_error, json: r.statement } : null;
+    },
     async retryDead(which) {
       const q = db(TABLE).where({ dead: true }).whereNull('delivered_at');
       if ('ids' in which) {

@@ -36,12 +36,24 @@ function fakePlatforms(): PlatformStore & { reads: number; deployments: Deployme
       return store.deployments;
     },
     async addDeployment(platformId: string, deploymentId: string) {
-      const d = { id: deploymentId, platformId, deploymentId };
+      const d = { id: deploymentId, platformId, deploymentId, status: 'active' as const };
       store.deployments.push(d);
       return d;
     },
     async removeDeployment() {
       return true;
+    },
+    async setStatus() {
+      return true;
+    },
+    async setDeploymentStatus() {
+      return true;
+    },
+    async deploymentCounts() {
+      return new Map<string, number>();
+    },
+    async lastLaunches() {
+      return new Map<string, number>();
     },
   };
   return store;
@@ -64,7 +76,7 @@ describe('cachedPlatformStore', () => {
     const inner = fakePlatforms();
     const s = cachedPlatformStore(inner, () => 0);
     expect(await s.findDeployment('p1', 'd1')).to.equal(null);
-    inner.deployments.push({ id: 'd1', platformId: 'p1', deploymentId: 'd1' });
+    inner.deployments.push({ id: 'd1', platformId: 'p1', deploymentId: 'd1', status: 'active' });
     expect(await s.findDeployment('p1', 'd1')).to.deep.include({ deploymentId: 'd1' });
   });
 
