@@ -64,7 +64,8 @@ export class Cluster {
 
   /** Starts (or restarts, after a kill) instance `i` on a new port. */
   async startInstance(i: number, nodeArgs?: string[], env: Record<string, string> = {}): Promise<ToolProcess> {
-    const p = await spawnTool({ ...this.env, ...env }, { nodeArgs });
+    // Several processes compiling TypeScript at once on a busy CI machine: allow a minute.
+    const p = await spawnTool({ ...this.env, ...env }, { nodeArgs, startTimeoutMs: 60_000 });
     this.instances[i] = p;
     return p;
   }
