@@ -7,6 +7,7 @@
  * p50/p95/max, the error count and what the errors were. Zero errors is the bar: the exit code is
  * 1 when there were any (a 503 "busy" answer counts as an error).
  *   npm run bench:load [-- --users 200 --seconds 60 --db sqlite|pg --instances 1|2 --think 500]
+ *   BENCH_CPU_PROF=dir  writes a V8 CPU profile of each tool process there.
  *   --pg URL   the PostgreSQL server for --db pg (default TEST_DATABASE_URL or postgres://postgres@127.0.0.1:5432/test)
  */
 import { parseArgs } from 'node:util';
@@ -73,7 +74,7 @@ const pick = <T>(list: T[]): T => list[Math.floor(Math.random() * list.length)]!
 const WORDS = ['checklist', 'feedback', 'negotiation', 'listen', 'practise', 'questions'];
 
 async function main(): Promise<void> {
-  const cluster = await Cluster.start({ count: INSTANCES });
+  const cluster = await Cluster.start({ count: INSTANCES, nodeArgs: process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [] });
   const kind = cluster.database.kind === 'pg' ? 'PostgreSQL' : 'SQLite';
   try {
     // The course: a teacher sets up a space and opens the threads people will read and answer.
