@@ -21,10 +21,12 @@ import { createLogger } from '../src/log.js';
 import { renderMarkdown, RENDER_VERSION } from '../src/discussion/markdown.js';
 import { DEFAULT_PAGE_SIZE } from '../src/discussion/thread-service.js';
 import { PlatformEmulator, ROLE } from '../test/helpers/emulator/platform-emulator.js';
-import { freePort, launch, type Stack } from '../test/helpers/stack.js';
+import { freePort, launch, registerEmulator } from '../test/helpers/stack.js';
 import { TestBrowser } from '../test/helpers/test-browser.js';
 import { createTestDatabase } from '../test/helpers/test-db.js';
 import { spawnTool } from '../test/helpers/tool-process.js';
+import { LIFTED_RATE_LIMITS } from '../test/helpers/cluster.js';
+import { fmt, pct, printTable } from './bench-report.js';
 import { up as indexExistingPosts } from '../migrations/20261130000420_search_backfill.js';
 
 const { values } = parseArgs({
@@ -46,8 +48,6 @@ const CONCURRENCY = Number(values.concurrency);
 const WARMUP = Number(values.warmup);
 const USERS = 300;
 
-const pct = (sorted: number[], p: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
-const fmt = (n: number): string => (Number.isNaN(n) ? 'n/a' : n.toFixed(n >= 100 ? 0 : 1));
 
 /** A deterministic integer hash: the same seed gives the same spaces on every run and database. */
 function mix(i: number): number {
@@ -234,14 +234,12 @@ async function main(): Promise<void> {
   const db = createDb(config.databaseUrl);
   await migrateLatest(db);
   const c = createContainer({ config, db, log: createLogger('silent'), clock: systemClock });
-  const platform = await c.platforms.upsert({ issuer: emu.issuer, clientId: emu.clientId, name: 'Emulator', productFamily: 'emulator', authEndpoint: emu.authEndpoint, tokenEndpoint: emu.tokenEndpoint, jwksUri: emu.jwksUri, tokenAudience: null, source: 'manual' }, Date.now());
-  await c.platforms.addDeployment(platform.id, emu.deploymentId, Date.now());
+  const platform = await registerEmulator(c.platforms, emu);
 
   // Per-user write limits (curation/rate-limits.ts) would refuse most of eight learners' 200
   // replies; the bench measures what the server can take, so they are lifted here.
-  const lifted = { RATE_POSTS_PER_MINUTE: '1000000', RATE_POSTS_PER_HOUR: '1000000', RATE_FLAGS_PER_HOUR: '1000000', RATE_REACTIONS_PER_HOUR: '1000000' };
-  const tool = await spawnTool({ DATABASE_URL: database.url, ...lifted }, { port, nodeArgs: process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [] });
-  const stack = { tool: { publicUrl }, emu } as unknown as Stack;
+  const tool = await spawnTool({ DATABASE_URL: database.url, ...LIFTED_RATE_LIMITS }, { port, nodeArgs: process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [] });
+  const stack = { tool: { publicUrl }, emu };
 
   // An instructor's first launch creates the course (context) the seeded spaces belong to.
   const teacher = await launch(stack, { sub: 'bench-teacher', roles: [ROLE.instructor], resourceLinkId: 'bench-link' });
@@ -326,11 +324,7 @@ async function main(): Promise<void> {
   const byRoute = [...table].sort((a, b) => a.size - b.size);
   const head = ['posts', 'route', 'p50 ms', 'p95 ms', 'req/s', 'errors'];
   const rows = byRoute.map(({ size, route, r }) => [size.toLocaleString('en'), route, r ? fmt(pct(r.latencies, 50)) : 'n/a', r ? fmt(pct(r.latencies, 95)) : 'n/a', r ? fmt(perSecond(r)) : 'n/a', r ? String(r.errors) : 'n/a']);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(' | ')} |`;
-  console.log(line(head));
-  console.log(`|${widths.map((w, i) => (i < 2 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
-  for (const row of rows) console.log(line(row));
+  printTable(head, rows, 2);
   console.log('(for reply (POST), req/s is posts/s)');
 
   await db.destroy();

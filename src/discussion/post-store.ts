@@ -246,8 +246,12 @@ export function createPostStore(db: Db): PostStore {
           render_version: body.renderVersion,
           created_at: now,
         });
-        // An atomic increment: concurrent replies never lose a count.
-        await trx('threads').where({ id: reply.threadId }).increment('reply_count', 1).update({ last_activity_at: now, updated_at: now });
+        // An atomic increment: concurrent replies never lose a count. Last activity only moves
+        // forward: `now` is read before the transaction, so under concurrent replies an older
+        // reply can commit after a newer one (the kill -9 fault test saw the thread's last
+        // activity trail its newest reply by 0.8 s). CASE, not max()/greatest(): one spelling on both databases.
+        const later = trx.raw('case when last_activity_at < ? then ? else last_activity_at end', [now, now]);
+        await trx('threads').where({ id: reply.threadId }).increment('reply_count', 1).update({ last_activity_at: later, updated_at: now });
         await indexPostIn(trx, id); // search sees the reply when (and only if) it commits
         if (also) await also(trx, { postId: id });
       });

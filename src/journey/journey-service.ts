@@ -56,8 +56,8 @@ export function createJourneyService(deps: JourneyDeps) {
     return space;
   }
 
-  async function eventFor(space: Space): Promise<{ event: JourneyEvent | null; settings: JourneySettings }> {
-    const settings = await deps.journey.settings(space.id);
+  async function eventFor(space: Space, q?: Db): Promise<{ event: JourneyEvent | null; settings: JourneySettings }> {
+    const settings = await deps.journey.settings(space.id, q);
     return { event: eventOf(space, settings.eventEndAt), settings };
   }
 
@@ -111,7 +111,11 @@ export function createJourneyService(deps: JourneyDeps) {
      */
     prepIn(launch: LaunchContext, space: Space, userId: string, now: number): InTransaction<unknown> {
       return async (trx: Db) => {
-        const { event, settings } = await eventFor(space);
+        // Read through the transaction: SQLite's write lock is held, and a read on another pooled
+        // connection can wait behind the pool's other writers (all queued on that lock) until
+        // busy_timeout fails them: 24 concurrent replies on one instance once took 35 s and
+        // answered 20 of them 503 (bench/load found it).
+        const { event, settings } = await eventFor(space, trx);
         // Issue 5: prep counts "before the event"; after it starts, the window has closed.
         if (event && phaseAt(event, now) !== 'prep') return;
         if (space.kind !== 'prep' && !event) return;

@@ -72,7 +72,8 @@ export interface JourneyPerson {
 }
 
 export interface JourneyStore {
-  settings(spaceId: string): Promise<JourneySettings>;
+  /** `q`: the transaction to read in, when the caller holds one (see journey-service prepIn). */
+  settings(spaceId: string, q?: Db): Promise<JourneySettings>;
   saveSettings(spaceId: string, s: JourneySettings, now: number): Promise<void>;
   /** The space's follow-ups by offset; a space never edited gets the default +7/+30/+90 on first read. */
   schedule(spaceId: string, now: number): Promise<FollowUp[]>;
@@ -189,8 +190,8 @@ export function createJourneyStore(db: Db): JourneyStore {
     }));
 
   return {
-    async settings(spaceId) {
-      const r = await db('journey_settings').where({ space_id: spaceId }).first<{ event_end_at: number | string | null; require_required_prompts: boolean | number; min_peer_replies: number | string } | undefined>();
+    async settings(spaceId, q = db) {
+      const r = await q('journey_settings').where({ space_id: spaceId }).first<{ event_end_at: number | string | null; require_required_prompts: boolean | number; min_peer_replies: number | string } | undefined>();
       if (!r) return { eventEndAt: null, rule: { ...DEFAULT_PREP_RULE } };
       // SQLite hands booleans back as 0/1.
       return { eventEndAt: num(r.event_end_at), rule: { requireRequiredPrompts: Boolean(r.require_required_prompts), minPeerReplies: Number(r.min_peer_replies) } };

@@ -24,6 +24,8 @@ export function isTransientDbError(err: unknown): boolean {
   if (SQLITE_CODES.has(code) || PG_CODES.has(code) || code.startsWith('08') || NET_CODES.has(code)) return true;
   // knex: no pooled connection came free in time (every connection busy or the server unreachable).
   if (e.name === 'KnexTimeoutError') return true;
-  // pg: the server closed the connection under us (no code on this one).
-  return typeof e.message === 'string' && /Connection terminated unexpectedly/.test(e.message);
+  // pg: the server closed the connection under us (no code on this one); or a transaction's
+  // ROLLBACK on a client that already lost its connection, which a PostgreSQL restart mid-post
+  // raised as a 500 (test/e2e/faults-db-restart.test.ts).
+  return typeof e.message === 'string' && /Connection terminated unexpectedly|Client has encountered a connection error and is not queryable/.test(e.message);
 }

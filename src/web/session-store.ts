@@ -67,8 +67,15 @@ export function createSessionStore(db: Db): SessionStore {
  * Sessions are read on every request and never change after the launch except for their
  * expiry, so a short in-process cache saves a query per request. Bounded in size; a session
  * another instance extended is at worst re-read after `ttlMs`.
+ *
+ * Sessions can also disappear underneath: removing a platform or deployment (`npm run platform`,
+ * another process) deletes its sessions by cascade. Every instance keeps accepting a cached one
+ * until its entry is `ttlMs` old, so the TTL is the revocation delay of a whole cluster: 5 s, the
+ * same bound as the platform cache (docs/scaling.md), not the 30 s it once was.
  */
-export function cachedSessionStore(inner: SessionStore, now: () => number, ttlMs = 30_000, maxEntries = 10_000): SessionStore {
+export const SESSION_CACHE_TTL_MS = 5_000;
+
+export function cachedSessionStore(inner: SessionStore, now: () => number, ttlMs = SESSION_CACHE_TTL_MS, maxEntries = 10_000): SessionStore {
   const cache = new Map<string, { at: number; session: Session }>();
   return {
     ...inner,

@@ -3,6 +3,7 @@ import { loadConfig } from '../../src/config.js';
 import type { Clock } from '../../src/clock.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { createLogger, type Logger } from '../../src/log.js';
+import type { Platform, PlatformStore } from '../../src/lti/platform-store.js';
 import { PlatformEmulator, type LaunchSpec } from './emulator/platform-emulator.js';
 import { createTestDatabase, type TestDatabase } from './test-db.js';
 import { parseForm, TestBrowser, type Page } from './test-browser.js';
@@ -56,12 +57,7 @@ export interface Stack {
 export async function startStack(opts: { clock?: Clock; host?: string; env?: Record<string, string>; log?: Logger } = {}): Promise<Stack> {
   const tool = await startTool(opts);
   const emu = await PlatformEmulator.start({ toolUrl: tool.publicUrl });
-  const c = tool.container;
-  const platform = await c.platforms.upsert(
-    { issuer: emu.issuer, clientId: emu.clientId, name: 'Emulator', productFamily: 'emulator', authEndpoint: emu.authEndpoint, tokenEndpoint: emu.tokenEndpoint, jwksUri: emu.jwksUri, tokenAudience: null, source: 'manual' },
-    Date.now(),
-  );
-  await c.platforms.addDeployment(platform.id, emu.deploymentId, Date.now());
+  await registerEmulator(tool.container.platforms, emu);
   return {
     tool,
     emu,
@@ -70,6 +66,16 @@ export async function startStack(opts: { clock?: Clock; host?: string; env?: Rec
       await tool.close();
     },
   };
+}
+
+/** Registers the emulator (manually) as a platform with its deployment, as an admin would. */
+export async function registerEmulator(platforms: PlatformStore, emu: PlatformEmulator): Promise<Platform> {
+  const platform = await platforms.upsert(
+    { issuer: emu.issuer, clientId: emu.clientId, name: 'Emulator', productFamily: 'emulator', authEndpoint: emu.authEndpoint, tokenEndpoint: emu.tokenEndpoint, jwksUri: emu.jwksUri, tokenAudience: null, source: 'manual' },
+    Date.now(),
+  );
+  await platforms.addDeployment(platform.id, emu.deploymentId, Date.now());
+  return platform;
 }
 
 export interface LaunchResult {
@@ -82,16 +88,31 @@ export interface LaunchResult {
   nonce: string;
 }
 
+/** What a launch needs: the tool's public URL and the emulator (a Stack, or a tool run as a process). */
+export interface LaunchTarget {
+  tool: { publicUrl: string };
+  emu: PlatformEmulator;
+}
+
 /**
  * The whole browser dance: login initiation → platform auth → form_post to the tool.
  * `mutate` may rewrite the posted fields (to forge or tamper) before they reach the tool.
+ * `route` plays a load balancer in front of several instances sharing one PUBLIC_URL: it maps
+ * each request meant for the tool (login, then launch) to the instance that should serve it.
  */
 export async function launch(
-  stack: Stack,
+  stack: Stack | LaunchTarget,
   spec: LaunchSpec = {},
-  opts: { browser?: TestBrowser; mutate?: (fields: Record<string, string>, nonce: string) => Promise<Record<string, string>> | Record<string, string>; loginMethod?: 'GET' | 'POST'; loginExtra?: Record<string, string> } = {},
+  opts: {
+    browser?: TestBrowser;
+    mutate?: (fields: Record<string, string>, nonce: string) => Promise<Record<string, string>> | Record<string, string>;
+    loginMethod?: 'GET' | 'POST';
+    loginExtra?: Record<string, string>;
+    route?: (url: string, step: 'login' | 'launch') => string;
+  } = {},
 ): Promise<LaunchResult> {
   const { tool, emu } = stack;
+  const route = opts.route ?? ((url: string) => url);
   const browser = opts.browser ?? new TestBrowser();
   const login: Record<string, string> = {
     iss: emu.issuer,
@@ -103,15 +124,16 @@ export async function launch(
   };
   const loginRes =
     opts.loginMethod === 'POST'
-      ? await browser.request(`${tool.publicUrl}/lti/login`, { form: login })
-      : await browser.request(`${tool.publicUrl}/lti/login?${new URLSearchParams(login)}`);
+      ? await browser.request(route(`${tool.publicUrl}/lti/login`, 'login'), { form: login })
+      : await browser.request(route(`${tool.publicUrl}/lti/login?${new URLSearchParams(login)}`, 'login'));
   if (loginRes.status !== 302) throw new Error(`login answered ${loginRes.status}: ${loginRes.body.slice(0, 300)}`);
   const auth = await browser.request(loginRes.headers.get('location')!);
   if (auth.status !== 200) throw new Error(`platform auth answered ${auth.status}: ${auth.body}`);
   const form = parseForm(auth.body);
-  const authReq = emu.authRequests.at(-1)!;
+  // By state, not the last one: launches may run concurrently (bench/load).
+  const authReq = [...emu.authRequests].reverse().find((r) => r.params.state === form.fields.state) ?? emu.authRequests.at(-1)!;
   const fields = opts.mutate ? await opts.mutate({ ...form.fields }, authReq.params.nonce!) : form.fields;
-  const response = await browser.request(form.action, { form: fields });
+  const response = await browser.request(route(form.action, 'launch'), { form: fields });
   const location = response.headers.get('location') ?? '';
   const sessionToken = response.status === 303 ? (new URL(location, tool.publicUrl).searchParams.get('session') ?? undefined) : undefined;
   return { response, sessionToken, browser, state: authReq.params.state!, nonce: authReq.params.nonce! };

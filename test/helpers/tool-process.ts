@@ -17,7 +17,8 @@ export interface ToolProcess {
  * Threadline as a real separate process (`src/main.ts`), as an operator runs it. Used where the
  * test or benchmark must not share a CPU thread or memory with the tool.
  */
-export async function spawnTool(env: Record<string, string>, opts: { port?: number; nodeArgs?: string[] } = {}): Promise<ToolProcess> {
+/** `startTimeoutMs`: how long to wait for it to listen (default 20 s; a loaded machine may need more). */
+export async function spawnTool(env: Record<string, string>, opts: { port?: number; nodeArgs?: string[]; startTimeoutMs?: number } = {}): Promise<ToolProcess> {
   const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   let out = '';
@@ -28,7 +29,8 @@ export async function spawnTool(env: Record<string, string>, opts: { port?: numb
   });
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const deadline = Date.now() + 20_000;
+  const startTimeoutMs = opts.startTimeoutMs ?? 20_000;
+  const deadline = Date.now() + startTimeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`tool exited with ${child.exitCode}:\n${out}`);
     try {
@@ -39,7 +41,7 @@ export async function spawnTool(env: Record<string, string>, opts: { port?: numb
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`tool did not start in 20 s:\n${out}`);
+      throw new Error(`tool did not start in ${startTimeoutMs / 1000} s:\n${out}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -49,7 +51,8 @@ export async function spawnTool(env: Record<string, string>, opts: { port?: numb
     output: () => out,
     stop(signal = 'SIGTERM') {
       return new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
+        // A process killed by a signal has no exit code, only a signalCode: it has exited all the same.
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
         child.once('exit', (code) => resolve(code));
         child.kill(signal);
       });

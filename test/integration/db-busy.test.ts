@@ -92,6 +92,7 @@ describe('a busy database answers 503 with Retry-After, not 500', function () {
       [Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }), 503],
       [Object.assign(new Error('Knex: Timeout acquiring a connection. The pool is probably full.'), { name: 'KnexTimeoutError' }), 503],
       [new Error('Connection terminated unexpectedly'), 503],
+      [new Error('ROLLBACK - Client has encountered a connection error and is not queryable'), 503],
       [Object.assign(new Error('SQLITE_LOCKED: database table is locked'), { code: 'SQLITE_LOCKED' }), 503],
       // Bugs, not load: these must still be 500s someone looks at.
       [Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' }), 500],

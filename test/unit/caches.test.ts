@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { cachedPlatformStore, type Deployment, type Platform, type PlatformStore } from '../../src/lti/platform-store.js';
-import { cachedSessionStore, type Session, type SessionStore } from '../../src/web/session-store.js';
+import { cachedSessionStore, SESSION_CACHE_TTL_MS, type Session, type SessionStore } from '../../src/web/session-store.js';
 
 /** A platform store in memory that counts reads, to see what the cache saves. */
 function fakePlatforms(): PlatformStore & { reads: number; deployments: Deployment[] } {
@@ -131,5 +131,22 @@ describe('cachedSessionStore', () => {
     t = 3000;
     expect((await s.get('h'))!.expiresAt).to.equal(100_000);
     expect(inner.reads).to.equal(2);
+  });
+
+  it('stops accepting a session another process deleted within the TTL, which is at most 5 s', async () => {
+    expect(SESSION_CACHE_TTL_MS).to.be.at.most(5_000);
+    let t = 1000;
+    const inner = fakeSessions(session(10_000_000));
+    const s = cachedSessionStore(inner, () => t);
+    expect(await s.get('h')).to.not.equal(null);
+    // `npm run platform remove` on another process: the cascade deletes the session row.
+    inner.get = async () => {
+      inner.reads++;
+      return null;
+    };
+    t += SESSION_CACHE_TTL_MS - 1;
+    expect(await s.get('h'), 'still cached just inside the TTL').to.not.equal(null);
+    t += 1;
+    expect(await s.get('h'), 'refused once the entry is TTL old').to.equal(null);
   });
 });
