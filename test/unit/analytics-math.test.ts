@@ -26,6 +26,20 @@ describe('analytics: pure helpers', () => {
       expect(localDays(10, 5, 'UTC')).to.deep.equal([]);
     });
 
+    it('matches luxon day by day over two years in zones with odd changes (midnight, 30 min, Ramadan)', () => {
+      for (const zone of ['Europe/Madrid', 'America/Santiago', 'America/Havana', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Africa/Casablanca', 'America/Sao_Paulo']) {
+        const from = inZone('2026-01-01T12:00', zone);
+        const days = localDays(from, from + 730 * 24 * H, zone);
+        let d = DateTime.fromMillis(from, { zone }).startOf('day');
+        for (const got of days) {
+          const next = d.plus({ days: 1 }).startOf('day');
+          expect(got, zone).to.deep.equal({ day: d.toISODate(), start: d.toMillis(), end: next.toMillis() });
+          d = next;
+        }
+        expect(days, zone).to.have.length(731);
+      }
+    });
+
     it('finds the local day of an instant: 23:30 UTC is already tomorrow in Madrid, still today in UTC', () => {
       const t = Date.parse('2027-03-27T23:30:00Z');
       expect(localDay(t, 'Europe/Madrid')).to.equal('2027-03-28');
