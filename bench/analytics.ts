@@ -7,7 +7,10 @@
  * call at a time. Prints seed time and p50/p95/max per dashboard. Issue 5's target: p95 < 200 ms on SQLite.
  *   npm run bench:analytics [-- --iterations 100 --learners 500 --posts 20000 --statements 200000]
  *   npm run bench:analytics -- --pg postgres://postgres@127.0.0.1:5432/test   (PostgreSQL)
- *   --keep  leaves the seeded database behind (its URL is printed) for EXPLAIN.
+ *   --keep  leaves the seeded database behind (its URL is printed) for EXPLAIN;
+ *   --db <url>  times a database seeded (and kept) by an earlier run, without seeding again.
+ * Wall time depends on what else the machine runs; the CPU time per call (process.cpuUsage, which
+ * counts SQLite's worker threads too) is printed beside it as the load-independent figure.
  */
 import { parseArgs } from 'node:util';
 import { DateTime } from 'luxon';
@@ -31,6 +34,7 @@ const { values } = parseArgs({
     statements: { type: 'string', default: '200000' },
     pg: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    db: { type: 'string' },
   },
 });
 if (values.pg) process.env.TEST_DATABASE_URL = values.pg;
@@ -205,12 +209,27 @@ async function seed(db: Db): Promise<{ launch: LaunchContext; spaceIds: string[]
     await bulk(db, 'lrs_statement_activities', acts);
   }
 
-  const launch: LaunchContext = {
+  const launch = launchOf({ platformId, deploymentId, contextId, instructor });
+  return { launch, spaceIds: spaces };
+}
+
+/** The launch of the instructor of a database seeded earlier (--db). */
+async function seeded(db: Db): Promise<{ launch: LaunchContext; spaceIds: string[] }> {
+  const c = await db('contexts').where({ context_id: 'bench-course' }).first();
+  const d = await db('deployments').where({ id: c.deployment_id }).first();
+  const p = await db('platforms').where({ id: d.platform_id }).first();
+  const u = await db('users').where({ platform_id: p.id, sub: 'instructor' }).first();
+  const spaceIds = (await db('spaces').where({ context_id: c.id }).orderBy('created_at').select('id')).map((r: { id: string }) => r.id);
+  return { launch: launchOf({ platformId: p.id, deploymentId: d.id, contextId: c.id, instructor: { id: u.id, sub: u.sub, name: u.name } }), spaceIds };
+}
+
+function launchOf(o: { platformId: string; deploymentId: string; contextId: string; instructor: { id: string; sub: string; name: string } }): LaunchContext {
+  return {
     messageType: 'LtiResourceLinkRequest',
-    platform: { id: platformId, issuer: 'https://lms.bench', clientId: 'bench', productFamily: null },
-    deployment: { id: deploymentId, deploymentId: 'dep' },
-    user: { id: instructor.id, sub: instructor.sub, name: instructor.name, email: null, picture: null },
-    context: { id: contextId, contextId: 'bench-course', label: 'BENCH', title: 'Bench course' },
+    platform: { id: o.platformId, issuer: 'https://lms.bench', clientId: 'bench', productFamily: null },
+    deployment: { id: o.deploymentId, deploymentId: 'dep' },
+    user: { id: o.instructor.id, sub: o.instructor.sub, name: o.instructor.name, email: null, picture: null },
+    context: { id: o.contextId, contextId: 'bench-course', label: 'BENCH', title: 'Bench course' },
     resourceLink: null,
     roles: mapRoles([INSTRUCTOR_ROLE]),
     mentees: [],
@@ -223,19 +242,23 @@ async function seed(db: Db): Promise<{ launch: LaunchContext; spaceIds: string[]
     deepLinking: null,
     launchedAt: NOW,
   };
-  return { launch, spaceIds: spaces };
 }
 
 async function main() {
-  const database = await createTestDatabase();
+  const database = values.db ? { url: values.db, kind: values.db.startsWith('postgres') ? 'pg' : 'sqlite', drop: async () => undefined } : await createTestDatabase();
   const db = createDb(database.url);
   try {
     await migrateLatest(db);
-    const t0 = performance.now();
-    const { launch, spaceIds } = await seed(db);
-    const seedMs = performance.now() - t0;
-    const counts = await Promise.all(['posts', 'post_reactions', 'threads', 'lrs_statements'].map(async (t) => `${t} ${Number((await db(t).count({ n: '*' }).first())!.n)}`));
-    console.log(`${database.kind}: seeded in ${(seedMs / 1000).toFixed(1)} s (${counts.join(', ')}; ${LEARNERS} learners)`);
+    let course: { launch: LaunchContext; spaceIds: string[] };
+    if (values.db) course = await seeded(db);
+    else {
+      const t0 = performance.now();
+      course = await seed(db);
+      const seedMs = performance.now() - t0;
+      const counts = await Promise.all(['posts', 'post_reactions', 'threads', 'lrs_statements'].map(async (t) => `${t} ${Number((await db(t).count({ n: '*' }).first())!.n)}`));
+      console.log(`${database.kind}: seeded in ${(seedMs / 1000).toFixed(1)} s (${counts.join(', ')}; ${LEARNERS} learners)`);
+    }
+    const { launch, spaceIds } = course;
 
     const clock = fixedClock(NOW);
     const log = { warn: () => undefined };
@@ -248,22 +271,27 @@ async function main() {
     ];
     const sample = (await analytics.courseDashboard(launch)) as Awaited<ReturnType<typeof analytics.courseDashboard>>;
     console.log(`course dashboard: ${sample.learners} learners, ${sample.prepared} prepared, ${sample.response.questions} questions (${sample.response.unanswered.length} unanswered), ${sample.engagement.length} days, ${sample.transfer.length} follow-ups, ${sample.barriers.length} barriers, ${sample.contributors.length} contributors, ${sample.trendingTags.length} tags`);
-    console.log('dashboard                        p50 ms   p95 ms   max ms');
+    console.log('dashboard                        p50 ms   p95 ms   max ms   CPU p50   CPU p95');
     // Alternating blocks, so machine noise falls on all three alike.
     const times = new Map<string, number[]>(runs.map(([name]) => [name, []]));
+    const cpu = new Map<string, number[]>(runs.map(([name]) => [name, []]));
     for (let i = 0; i < WARMUP; i++) for (const [, fn] of runs) await fn();
     for (let block = 0; block < ITERATIONS; block += 10) {
       for (const [name, fn] of runs) {
         for (let i = 0; i < Math.min(10, ITERATIONS - block); i++) {
           const s = performance.now();
+          const c0 = process.cpuUsage();
           await fn();
+          const c1 = process.cpuUsage(c0);
           times.get(name)!.push(performance.now() - s);
+          cpu.get(name)!.push((c1.user + c1.system) / 1000);
         }
       }
     }
     for (const [name, list] of times) {
       const sorted = [...list].sort((a, b) => a - b);
-      console.log(`${name.padEnd(30)} ${fmt(pct(sorted, 0.5)).padStart(8)} ${fmt(pct(sorted, 0.95)).padStart(8)} ${fmt(sorted.at(-1)!).padStart(8)}`);
+      const c = [...cpu.get(name)!].sort((a, b) => a - b);
+      console.log(`${name.padEnd(30)} ${fmt(pct(sorted, 0.5)).padStart(8)} ${fmt(pct(sorted, 0.95)).padStart(8)} ${fmt(sorted.at(-1)!).padStart(8)} ${fmt(pct(c, 0.5)).padStart(9)} ${fmt(pct(c, 0.95)).padStart(9)}`);
     }
   } finally {
     await db.destroy();

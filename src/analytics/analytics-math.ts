@@ -5,68 +5,65 @@ import { DateTime } from 'luxon';
  * normalisation of barriers. No clock, no I/O, so the unit tests pin them down exactly.
  */
 
-/** One local calendar day: its yyyy-mm-dd name and the instants [start, end) it spans. */
-export interface LocalDay {
-  day: string;
-  start: number;
-  end: number;
-}
-
-const MAX_DAYS = 3660;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * The local days of `zone` from the day holding `from` to the day holding `to`, both included.
- * Boundaries are local midnights, so a day across a DST change is 23 or 25 hours long rather than
- * a fixed 24 h block (a late-evening post stays on its own local day).
- *
- * luxon is asked for the first day's start. After that, a week that starts at a local midnight and
- * whose two ends have the same UTC offset has seven 24 h days (no zone changes its offset twice
- * within a week); any other day is stepped through luxon (which also knows the zones where a DST
- * change skips midnight itself, like America/Santiago). Asking luxon for every day costs
- * ~0.1–0.3 ms a day (each offset is an Intl call), which a dashboard of a few hundred days cannot afford.
+ * A stretch of time over which a zone keeps one UTC offset: from the previous segment's `until`
+ * (or the start) up to `until` (exclusive; null: open-ended).
  */
-export function localDays(from: number, to: number, zone: string): LocalDay[] {
-  if (to < from) return [];
-  let first = DateTime.fromMillis(from, { zone }).startOf('day');
-  if (!first.isValid) first = DateTime.fromMillis(from, { zone: 'UTC' }).startOf('day');
-  const z = first.zone;
-  const out: LocalDay[] = [];
-  const push = (start: number, end: number) => out.push({ day: new Date(Date.UTC(first.year, first.month - 1, first.day + out.length)).toISOString().slice(0, 10), start, end });
-  const atMidnight = (t: number) => {
-    const d = DateTime.fromMillis(t, { zone: z });
-    return d.hour === 0 && d.minute === 0;
-  };
-  let start = first.toMillis();
-  while (start <= to && out.length < MAX_DAYS) {
-    if (atMidnight(start) && z.offset(start + 7 * DAY_MS) === z.offset(start)) {
-      for (let i = 0; i < 7 && start <= to; i++, start += DAY_MS) push(start, start + DAY_MS);
+export interface OffsetSegment {
+  until: number | null;
+  offsetMs: number;
+}
+
+/**
+ * The zone's offset segments from `from` to `to`. Within one, the local day of an instant t is the
+ * whole number of days in t + offset (a "day number"), which SQL computes on both databases with
+ * integer division, so activity is grouped per local day in the query itself, DST-safe, without
+ * time-zone functions (SQLite has none). Offsets are read a week apart (no zone changes its offset
+ * twice within a week) and a change is bisected to the millisecond.
+ */
+export function offsetSegments(from: number, to: number, zone: string): OffsetSegment[] {
+  let z = DateTime.fromMillis(from, { zone }).zone;
+  if (!z.isValid) z = DateTime.fromMillis(from, { zone: 'UTC' }).zone;
+  const out: OffsetSegment[] = [];
+  let t = from;
+  let o = z.offset(t);
+  while (t < to) {
+    const next = Math.min(t + 7 * DAY_MS, to);
+    if (z.offset(next) === o) {
+      t = next;
       continue;
     }
-    const end = DateTime.fromMillis(start, { zone: z }).plus({ days: 1 }).startOf('day').toMillis();
-    push(start, end);
-    start = end;
+    let lo = t;
+    let hi = next;
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (z.offset(mid) === o) lo = mid;
+      else hi = mid;
+    }
+    out.push({ until: hi, offsetMs: o * 60_000 });
+    o = z.offset(hi);
+    t = hi;
   }
+  out.push({ until: null, offsetMs: o * 60_000 });
   return out;
+}
+
+/** The local day number (days since 1970-01-01 in local time) of an instant. */
+export function dayNumber(segments: OffsetSegment[], at: number): number {
+  const seg = segments.find((s) => s.until === null || at < s.until)!;
+  return Math.floor((at + seg.offsetMs) / DAY_MS);
+}
+
+/** yyyy-mm-dd of a day number. */
+export function dayName(day: number): string {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10);
 }
 
 /** The local day name of an instant. */
 export function localDay(at: number, zone: string): string {
   return DateTime.fromMillis(at, { zone }).toISODate()!;
-}
-
-/** Index of the day holding `at` (binary search over the day boundaries), or -1 outside them. */
-export function dayIndex(days: LocalDay[], at: number): number {
-  let lo = 0;
-  let hi = days.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const d = days[mid]!;
-    if (at < d.start) hi = mid - 1;
-    else if (at >= d.end) lo = mid + 1;
-    else return mid;
-  }
-  return -1;
 }
 
 /**
