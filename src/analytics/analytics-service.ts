@@ -1,10 +1,10 @@
 import type { Clock } from '../clock.js';
-import { requireStaff, viewerOf } from '../discussion/discussion-policy.js';
+import { viewerOf, type Viewer } from '../discussion/discussion-policy.js';
 import type { Roster, RefreshMode } from '../journey/roster-service.js';
 import type { RosterMember } from '../journey/roster-store.js';
 import { DEFAULT_FOLLOW_UP_DAYS, eventOf, followUpDueAt } from '../journey/journey-time.js';
 import type { LaunchContext } from '../lti/launch-context.js';
-import { NotFoundError } from '../web/errors.js';
+import { ForbiddenError, NotFoundError } from '../web/errors.js';
 import { barrierKey, contributorScore, dayName, dayNumber, offsetSegments, percentile, type OffsetSegment } from './analytics-math.js';
 import type { BarrierCount, Contributor, Dashboard, DashboardScope, EngagementDay, PrepRatePoint, ResponseTimes, TransferPoint, TrendingTag } from './analytics-model.js';
 import type { ActivityDay, AnalyticsStore, ScopeSpace } from './analytics-store.js';
@@ -37,6 +37,11 @@ export const TREND_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** Learners of the course: the roster's learners who have not left (staff and mentors are never in learner figures). */
 const isLearner = (m: RosterMember): boolean => m.primaryRole === 'learner' && m.status !== 'Deleted';
+
+/** Instructors, TAs and admins of the course (lti/claims isStaff); a mentor is not staff, a learner neither. */
+function requireStaff(v: Viewer): void {
+  if (!v.staff) throw new ForbiddenError('forbidden_role', 'Only instructors and teaching assistants can see the course analytics.').tr('errors:staff_analytics');
+}
 
 export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
   async function build(launch: LaunchContext, scope: DashboardScope, spaces: ScopeSpace[]): Promise<Dashboard> {
