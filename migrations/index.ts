@@ -32,6 +32,7 @@ import * as lrsAttachments from './20261130400200_lrs_attachments.js';
 import * as lrsVerbStoredIdx from './20261130400300_lrs_statements_verb_stored_idx.js';
 import * as xapiOutboxClaimIdx from './20261130500100_xapi_outbox_claim_order_idx.js';
 import * as lrsTargets from './20261130500200_lrs_targets.js';
+import * as analyticsIndexes from './20261201000100_analytics_indexes.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -77,6 +78,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261130400300_lrs_statements_verb_stored_idx', lrsVerbStoredIdx],
   ['20261130500100_xapi_outbox_claim_order_idx', xapiOutboxClaimIdx],
   ['20261130500200_lrs_targets', lrsTargets],
+  ['20261201000100_analytics_indexes', analyticsIndexes],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -5,49 +5,65 @@ import { DateTime } from 'luxon';
  * normalisation of barriers. No clock, no I/O, so the unit tests pin them down exactly.
  */
 
-/** One local calendar day: its yyyy-mm-dd name and the instants [start, end) it spans. */
-export interface LocalDay {
-  day: string;
-  start: number;
-  end: number;
-}
-
-const MAX_DAYS = 3660;
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * The local days of `zone` from the day holding `from` to the day holding `to`, both included.
- * Boundaries come from luxon's local midnights, so a day across a DST change is 23 or 25 hours
- * long rather than a fixed 24 h block (a late-evening post stays on its own local day).
+ * A stretch of time over which a zone keeps one UTC offset: from the previous segment's `until`
+ * (or the start) up to `until` (exclusive; null: open-ended).
  */
-export function localDays(from: number, to: number, zone: string): LocalDay[] {
-  if (to < from) return [];
-  const out: LocalDay[] = [];
-  let d = DateTime.fromMillis(from, { zone }).startOf('day');
-  while (d.toMillis() <= to && out.length < MAX_DAYS) {
-    const next = d.plus({ days: 1 }).startOf('day');
-    out.push({ day: d.toISODate()!, start: d.toMillis(), end: next.toMillis() });
-    d = next;
+export interface OffsetSegment {
+  until: number | null;
+  offsetMs: number;
+}
+
+/**
+ * The zone's offset segments from `from` to `to`. Within one, the local day of an instant t is the
+ * whole number of days in t + offset (a "day number"), which SQL computes on both databases with
+ * integer division, so activity is grouped per local day in the query itself, DST-safe, without
+ * time-zone functions (SQLite has none). Offsets are read a week apart (no zone changes its offset
+ * twice within a week) and a change is bisected to the millisecond.
+ */
+export function offsetSegments(from: number, to: number, zone: string): OffsetSegment[] {
+  let z = DateTime.fromMillis(from, { zone }).zone;
+  if (!z.isValid) z = DateTime.fromMillis(from, { zone: 'UTC' }).zone;
+  const out: OffsetSegment[] = [];
+  let t = from;
+  let o = z.offset(t);
+  while (t < to) {
+    const next = Math.min(t + 7 * DAY_MS, to);
+    if (z.offset(next) === o) {
+      t = next;
+      continue;
+    }
+    let lo = t;
+    let hi = next;
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (z.offset(mid) === o) lo = mid;
+      else hi = mid;
+    }
+    out.push({ until: hi, offsetMs: o * 60_000 });
+    o = z.offset(hi);
+    t = hi;
   }
+  out.push({ until: null, offsetMs: o * 60_000 });
   return out;
+}
+
+/** The local day number (days since 1970-01-01 in local time) of an instant. */
+export function dayNumber(segments: OffsetSegment[], at: number): number {
+  const seg = segments.find((s) => s.until === null || at < s.until)!;
+  return Math.floor((at + seg.offsetMs) / DAY_MS);
+}
+
+/** yyyy-mm-dd of a day number. */
+export function dayName(day: number): string {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10);
 }
 
 /** The local day name of an instant. */
 export function localDay(at: number, zone: string): string {
   return DateTime.fromMillis(at, { zone }).toISODate()!;
-}
-
-/** Index of the day holding `at` (binary search over the day boundaries), or -1 outside them. */
-export function dayIndex(days: LocalDay[], at: number): number {
-  let lo = 0;
-  let hi = days.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const d = days[mid]!;
-    if (at < d.start) hi = mid - 1;
-    else if (at >= d.end) lo = mid + 1;
-    else return mid;
-  }
-  return -1;
 }
 
 /**

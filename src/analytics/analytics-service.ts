@@ -5,9 +5,9 @@ import type { RosterMember } from '../journey/roster-store.js';
 import { DEFAULT_FOLLOW_UP_DAYS, eventOf, followUpDueAt } from '../journey/journey-time.js';
 import type { LaunchContext } from '../lti/launch-context.js';
 import { NotFoundError } from '../web/errors.js';
-import { barrierKey, contributorScore, dayIndex, localDays, percentile } from './analytics-math.js';
+import { barrierKey, contributorScore, dayName, dayNumber, offsetSegments, percentile, type OffsetSegment } from './analytics-math.js';
 import type { BarrierCount, Contributor, Dashboard, DashboardScope, EngagementDay, PrepRatePoint, ResponseTimes, TransferPoint, TrendingTag } from './analytics-model.js';
-import type { AnalyticsStore, ScopeSpace } from './analytics-store.js';
+import type { ActivityDay, AnalyticsStore, ScopeSpace } from './analytics-store.js';
 
 /**
  * The instructor dashboard (issue 5, Analytics). Both entry points start from the launch: the
@@ -42,12 +42,14 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
   async function build(launch: LaunchContext, scope: DashboardScope, spaces: ScopeSpace[]): Promise<Dashboard> {
     const now = deps.clock.now();
     const ids = scope.spaceIds;
-    const zone = scope.timeZone;
+    // The zone's UTC offsets from the scope's first space to now: what turns instants into local days.
+    const start = spaces.length ? Math.min(...spaces.map((s) => s.createdAt)) : now;
+    const segments = offsetSegments(Math.min(start, now), now, scope.timeZone);
     // The reads are independent: they run side by side on the pool's connections.
     const [roster, completions, activity, questions, followUps, reflections, applied, barrierRows, contributorRows, tagRows] = await Promise.all([
       deps.roster.roster(launch, 'never'),
       deps.store.prepCompletions(ids),
-      deps.store.activity(ids),
+      deps.store.activity(ids, segments),
       deps.store.questions(ids),
       deps.store.followUps(ids),
       deps.store.reflections(ids),
@@ -63,7 +65,7 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
 
     // Prep: a learner is prepared from their first completion in any space of the scope.
     const prepAt = completions.filter((c) => learnerIds.has(c.userId)).map((c) => c.at).sort((a, b) => a - b);
-    const prepRate = prepRateOf(scope, spaces, prepAt, learners, now);
+    const prepRate = prepRateOf(scope, spaces, prepAt, learners, now, segments);
 
     return {
       scope,
@@ -72,7 +74,7 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
       prepared: prepAt.length,
       prepRate,
       response: responseOf(questions),
-      engagement: engagementOf(activity, zone, now),
+      engagement: engagementOf(activity, dayNumber(segments, now)),
       transfer: transferOf(spaces, followUps, reflections, applied, learnerIds, learners),
       barriers: barriersOf(barrierRows, learnerIds),
       contributors: contributorsOf(contributorRows, learnerIds, names),
@@ -115,16 +117,18 @@ export function createAnalyticsService(deps: AnalyticsDeps): AnalyticsService {
  * One point per local day from the day the first space of the scope was created to the event's
  * day (or today, if that comes first; today when there is no event).
  */
-export function prepRateOf(scope: DashboardScope, spaces: ScopeSpace[], prepAt: number[], learners: number, now: number): PrepRatePoint[] {
+export function prepRateOf(scope: DashboardScope, spaces: ScopeSpace[], prepAt: number[], learners: number, now: number, segments: OffsetSegment[]): PrepRatePoint[] {
   if (!spaces.length) return [];
   const start = Math.min(...spaces.map((s) => s.createdAt));
-  const end = scope.eventAt !== null ? Math.min(now, scope.eventAt) : now;
-  const days = localDays(start, Math.max(start, end), scope.timeZone);
+  const end = Math.max(start, scope.eventAt !== null ? Math.min(now, scope.eventAt) : now);
+  const prepDays = prepAt.map((t) => dayNumber(segments, t));
+  const out: PrepRatePoint[] = [];
   let i = 0;
-  return days.map((d) => {
-    while (i < prepAt.length && prepAt[i]! < d.end) i++;
-    return { day: d.day, prepared: i, learners, rate: learners ? i / learners : 0 };
-  });
+  for (let day = dayNumber(segments, start); day <= dayNumber(segments, end); day++) {
+    while (i < prepDays.length && prepDays[i]! <= day) i++;
+    out.push({ day: dayName(day), prepared: i, learners, rate: learners ? i / learners : 0 });
+  }
+  return out;
 }
 
 export function responseOf(questions: Array<{ threadId: string; spaceId: string; title: string; askedAt: number; firstResponseAt: number | null }>): ResponseTimes {
@@ -139,19 +143,14 @@ export function responseOf(questions: Array<{ threadId: string; spaceId: string;
   };
 }
 
-/** Every local day from the first day with activity to today, days without any included (as zeros). */
-export function engagementOf(buckets: Array<{ at: number; posts: number; replies: number; reactions: number }>, zone: string, now: number): EngagementDay[] {
-  if (!buckets.length) return [];
-  const first = buckets[0]!.at;
-  const last = Math.max(now, buckets[buckets.length - 1]!.at);
-  const days = localDays(first, last, zone);
-  const out: EngagementDay[] = days.map((d) => ({ day: d.day, posts: 0, replies: 0, reactions: 0 }));
-  for (const b of buckets) {
-    const i = dayIndex(days, b.at);
-    if (i < 0) continue;
-    out[i]!.posts += b.posts;
-    out[i]!.replies += b.replies;
-    out[i]!.reactions += b.reactions;
+/** Every local day from the first day with activity to today (`today`: its day number), quiet days included as zeros. */
+export function engagementOf(days: ActivityDay[], today: number): EngagementDay[] {
+  if (!days.length) return [];
+  const by = new Map(days.map((d) => [d.day, d]));
+  const out: EngagementDay[] = [];
+  for (let day = days[0]!.day; day <= Math.max(today, days[days.length - 1]!.day); day++) {
+    const d = by.get(day);
+    out.push({ day: dayName(day), posts: d?.posts ?? 0, replies: d?.replies ?? 0, reactions: d?.reactions ?? 0 });
   }
   return out;
 }

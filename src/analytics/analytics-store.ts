@@ -1,9 +1,11 @@
 import type { Db } from '../db/knex.js';
+import type { OffsetSegment } from './analytics-math.js';
 
 /**
  * The dashboard's reads. Every figure is aggregated in SQL (GROUP BY) so a course with tens of
  * thousands of posts returns hundreds of rows, not its posts; every query is plain SQL that runs
- * the same on SQLite and PostgreSQL (no time-zone functions: see `activity`).
+ * the same on SQLite and PostgreSQL (no time-zone functions: see `activity`). Column lists of
+ * posts/post_reactions match the covering indexes of migration 20261201000100.
  *
  * What counts (docs/analytics.md has the same rules with their xAPI queries):
  * - a post is "visible" when it is neither deleted nor hidden; nothing deleted or hidden is counted
@@ -13,8 +15,7 @@ import type { Db } from '../db/knex.js';
  *   prompt thread); "replies" are every other post.
  */
 
-/** A 15-minute bucket: every real time zone's offset is a multiple of 15 minutes, so a bucket never straddles a local midnight. */
-export const BUCKET_MS = 15 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface ScopeSpace {
   id: string;
@@ -26,9 +27,9 @@ export interface ScopeSpace {
   createdAt: number;
 }
 
-export interface ActivityBucket {
-  /** Start of the 15-minute bucket, epoch ms. */
-  at: number;
+export interface ActivityDay {
+  /** Local day number (days since 1970-01-01 in the scope's zone: analytics-math dayNumber). */
+  day: number;
   posts: number;
   replies: number;
   reactions: number;
@@ -65,8 +66,8 @@ export interface AnalyticsStore {
   courseTitle(contextId: string): Promise<string | null>;
   /** Each user's first prep completion in the spaces. */
   prepCompletions(spaceIds: string[]): Promise<Array<{ userId: string; at: number }>>;
-  /** Posts, replies and reactions (on visible posts) per 15-minute bucket, by everyone. */
-  activity(spaceIds: string[]): Promise<ActivityBucket[]>;
+  /** Posts, replies and reactions (on visible posts) per local day of the zone whose offsets `segments` lists, by everyone. */
+  activity(spaceIds: string[], segments: OffsetSegment[]): Promise<ActivityDay[]>;
   questions(spaceIds: string[]): Promise<QuestionRow[]>;
   followUps(spaceIds: string[]): Promise<Array<{ spaceId: string; days: number }>>;
   /** Who reflected on a follow-up of each offset (one row per offset and user). */
@@ -120,41 +121,42 @@ export function createAnalyticsStore(db: Db): AnalyticsStore {
       return rows.map((r) => ({ userId: r.user_id, at: n(r.at) }));
     },
 
-    async activity(spaceIds) {
+    async activity(spaceIds, segments) {
       if (!spaceIds.length) return [];
-      // Integer division buckets the instants in SQL on both databases (bigint / integer is integer
-      // division in PostgreSQL and SQLite); the local day of each bucket is found in TypeScript,
-      // DST-safe, from luxon's day boundaries (analytics-math.ts).
+      // The local day in SQL: (instant + the zone's offset then) / one day, integer division on both
+      // databases; a CASE picks the offset of the instant's segment (DST changes split them).
+      const [postDay, postArgs] = dayOf('p.created_at', segments);
+      const [reactionDay, reactionArgs] = dayOf('r.created_at', segments);
       const [posts, reactions] = await Promise.all([
         db.raw(
-          `select p.created_at / ${BUCKET_MS} as b, sum(case when ${IS_POST} then 1 else 0 end) as posts, sum(case when ${IS_POST} then 0 else 1 end) as replies
+          `select ${postDay} as d, sum(case when ${IS_POST} then 1 else 0 end) as posts, sum(case when ${IS_POST} then 0 else 1 end) as replies
            from threads t join posts p on p.thread_id = t.id
            where t.space_id in (${marks(spaceIds)}) and ${COUNTED}
-           group by p.created_at / ${BUCKET_MS}`,
-          spaceIds,
+           group by 1`,
+          [...postArgs, ...spaceIds],
         ),
         db.raw(
-          `select r.created_at / ${BUCKET_MS} as b, count(*) as reactions
+          `select ${reactionDay} as d, count(*) as reactions
            from threads t join posts p on p.thread_id = t.id join post_reactions r on r.post_id = p.id
            where t.space_id in (${marks(spaceIds)}) and ${COUNTED}
-           group by r.created_at / ${BUCKET_MS}`,
-          spaceIds,
+           group by 1`,
+          [...reactionArgs, ...spaceIds],
         ),
       ]);
-      const byBucket = new Map<number, ActivityBucket>();
-      const at = (b: unknown) => {
-        const k = n(b);
-        let e = byBucket.get(k);
-        if (!e) byBucket.set(k, (e = { at: k * BUCKET_MS, posts: 0, replies: 0, reactions: 0 }));
+      const byDay = new Map<number, ActivityDay>();
+      const at = (d: unknown) => {
+        const k = n(d);
+        let e = byDay.get(k);
+        if (!e) byDay.set(k, (e = { day: k, posts: 0, replies: 0, reactions: 0 }));
         return e;
       };
       for (const r of rowsOf(posts)) {
-        const e = at(r.b);
+        const e = at(r.d);
         e.posts += n(r.posts);
         e.replies += n(r.replies);
       }
-      for (const r of rowsOf(reactions)) at(r.b).reactions += n(r.reactions);
-      return [...byBucket.values()].sort((a, b) => a.at - b.at);
+      for (const r of rowsOf(reactions)) at(r.d).reactions += n(r.reactions);
+      return [...byDay.values()].sort((a, b) => a.day - b.day);
     },
 
     async questions(spaceIds) {
@@ -256,6 +258,15 @@ export function createAnalyticsStore(db: Db): AnalyticsStore {
       return [...byKey.values()];
     },
   };
+}
+
+/** SQL for the local day number of an epoch-ms column, and its bindings (integers only). */
+function dayOf(column: string, segments: OffsetSegment[]): [string, number[]] {
+  const day = `(${column} + ?) / ${DAY_MS}`;
+  const last = segments[segments.length - 1]!;
+  if (segments.length === 1) return [day, [last.offsetMs]];
+  const whens = segments.slice(0, -1).map(() => `when ${column} < ? then ${day}`);
+  return [`(case ${whens.join(' ')} else ${day} end)`, [...segments.slice(0, -1).flatMap((s) => [s.until!, s.offsetMs]), last.offsetMs]];
 }
 
 /** knex.raw answers with an array on SQLite and a result object with `rows` on PostgreSQL. */

@@ -1,40 +1,49 @@
 import { expect } from 'chai';
 import { DateTime } from 'luxon';
-import { barrierKey, contributorScore, dayIndex, localDay, localDays, percentile } from '../../src/analytics/analytics-math.js';
+import { barrierKey, contributorScore, dayName, dayNumber, localDay, offsetSegments, percentile } from '../../src/analytics/analytics-math.js';
 import { barriersOf, engagementOf, tagsOf, transferOf } from '../../src/analytics/analytics-service.js';
 
 const inZone = (iso: string, zone: string) => DateTime.fromISO(iso, { zone }).toMillis();
 const H = 3600_000;
 
 describe('analytics: pure helpers', () => {
-  describe('localDays', () => {
-    it('gives 23- and 25-hour days across the DST changes, named by the local date', () => {
+  describe('local days from offset segments', () => {
+    const DAY = 24 * H;
+    it('splits at the DST changes, to the millisecond', () => {
       const zone = 'Europe/Madrid';
-      const spring = localDays(inZone('2027-03-27T12:00', zone), inZone('2027-03-29T01:00', zone), zone);
-      expect(spring.map((d) => d.day)).to.deep.equal(['2027-03-27', '2027-03-28', '2027-03-29']);
-      expect(spring.map((d) => (d.end - d.start) / H)).to.deep.equal([24, 23, 24]);
-      expect(spring[1]!.start).to.equal(Date.parse('2027-03-27T23:00:00Z'));
-      const autumn = localDays(inZone('2027-10-31T00:00', zone), inZone('2027-10-31T23:59', zone), zone);
-      expect(autumn.map((d) => (d.end - d.start) / H)).to.deep.equal([25]);
+      const segs = offsetSegments(Date.parse('2027-01-01T00:00:00Z'), Date.parse('2027-12-31T00:00:00Z'), zone);
+      expect(segs).to.deep.equal([
+        { until: Date.parse('2027-03-28T01:00:00Z'), offsetMs: H },
+        { until: Date.parse('2027-10-31T01:00:00Z'), offsetMs: 2 * H },
+        { until: null, offsetMs: H },
+      ]);
+      expect(offsetSegments(0, 400 * DAY, 'UTC')).to.deep.equal([{ until: null, offsetMs: 0 }]);
+      // An unknown zone counts in UTC rather than failing the page.
+      expect(offsetSegments(0, DAY, 'Not/AZone')).to.deep.equal([{ until: null, offsetMs: 0 }]);
     });
 
-    it('chains days without gaps and is empty when the range is reversed', () => {
-      const days = localDays(inZone('2027-01-01T00:00', 'America/Santiago'), inZone('2027-12-31T12:00', 'America/Santiago'), 'America/Santiago');
-      expect(days).to.have.length(365);
-      expect([days[0]!.day, days.at(-1)!.day]).to.deep.equal(['2027-01-01', '2027-12-31']);
-      for (let i = 1; i < days.length; i++) expect(days[i]!.start).to.equal(days[i - 1]!.end);
-      expect(localDays(10, 5, 'UTC')).to.deep.equal([]);
-    });
-
-    it('finds the local day of an instant: 23:30 UTC is already tomorrow in Madrid, still today in UTC', () => {
+    it('23:30 UTC is already tomorrow in Madrid, still today in UTC; the spring night has 23 hours', () => {
+      const segs = offsetSegments(Date.parse('2027-03-01T00:00:00Z'), Date.parse('2027-04-01T00:00:00Z'), 'Europe/Madrid');
       const t = Date.parse('2027-03-27T23:30:00Z');
-      expect(localDay(t, 'Europe/Madrid')).to.equal('2027-03-28');
+      expect(dayName(dayNumber(segs, t))).to.equal('2027-03-28');
       expect(localDay(t, 'UTC')).to.equal('2027-03-27');
-      const days = localDays(t - 48 * H, t + 48 * H, 'Europe/Madrid');
-      expect(days[dayIndex(days, t)]!.day).to.equal('2027-03-28');
-      expect(dayIndex(days, days[0]!.start - 1)).to.equal(-1);
-      expect(dayIndex(days, days.at(-1)!.end)).to.equal(-1);
-      expect(dayIndex(days, days[2]!.start)).to.equal(2);
+      // 28 March runs from 23:00 UTC on the 27th to 22:00 UTC on the 28th.
+      expect(dayName(dayNumber(segs, Date.parse('2027-03-27T22:59:59.999Z')))).to.equal('2027-03-27');
+      expect(dayName(dayNumber(segs, Date.parse('2027-03-27T23:00:00Z')))).to.equal('2027-03-28');
+      expect(dayName(dayNumber(segs, Date.parse('2027-03-28T21:59:59.999Z')))).to.equal('2027-03-28');
+      expect(dayName(dayNumber(segs, Date.parse('2027-03-28T22:00:00Z')))).to.equal('2027-03-29');
+    });
+
+    it('matches luxon every 3 hours and around each change over two years, in zones with odd changes (midnight, 30 min, Ramadan)', () => {
+      for (const zone of ['Europe/Madrid', 'America/Santiago', 'America/Havana', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Africa/Casablanca', 'America/Sao_Paulo']) {
+        const from = inZone('2026-01-01T00:00', zone);
+        const to = from + 730 * DAY;
+        const segs = offsetSegments(from, to, zone);
+        const probes: number[] = [];
+        for (let t = from; t < to; t += 3 * H) probes.push(t);
+        for (const s of segs) if (s.until !== null) probes.push(s.until - 1, s.until, s.until + 1);
+        for (const t of probes) expect(dayName(dayNumber(segs, t)), `${zone} ${new Date(t).toISOString()}`).to.equal(localDay(t, zone));
+      }
     });
   });
 
@@ -60,17 +69,16 @@ describe('analytics: pure helpers', () => {
     expect(contributorScore({ posts: 2, replies: 1, helpful: 4, endorsements: 1, accepted: 2 })).to.equal(2 + 1 + 4 + 3 + 6);
   });
 
-  it('engagementOf sums 15-minute buckets into local days and fills quiet days with zeros', () => {
-    const zone = 'Europe/Madrid';
-    const b = (iso: string, posts: number, replies: number, reactions: number) => ({ at: Date.parse(iso), posts, replies, reactions });
-    const days = engagementOf([b('2027-03-27T22:45:00Z', 1, 0, 0), b('2027-03-27T23:00:00Z', 0, 2, 1), b('2027-03-29T21:45:00Z', 1, 0, 0), b('2027-03-29T22:00:00Z', 0, 0, 3)], zone, Date.parse('2027-03-30T10:00:00Z'));
+  it('engagementOf lists every day from the first active one to today, quiet days as zeros', () => {
+    const d = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / (24 * H);
+    const days = engagementOf([{ day: d('2027-03-27'), posts: 1, replies: 0, reactions: 0 }, { day: d('2027-03-29'), posts: 0, replies: 2, reactions: 1 }], d('2027-03-30'));
     expect(days).to.deep.equal([
       { day: '2027-03-27', posts: 1, replies: 0, reactions: 0 },
-      { day: '2027-03-28', posts: 0, replies: 2, reactions: 1 },
-      { day: '2027-03-29', posts: 1, replies: 0, reactions: 0 },
-      { day: '2027-03-30', posts: 0, replies: 0, reactions: 3 },
+      { day: '2027-03-28', posts: 0, replies: 0, reactions: 0 },
+      { day: '2027-03-29', posts: 0, replies: 2, reactions: 1 },
+      { day: '2027-03-30', posts: 0, replies: 0, reactions: 0 },
     ]);
-    expect(engagementOf([], zone, 0)).to.deep.equal([]);
+    expect(engagementOf([], 0)).to.deep.equal([]);
   });
 
   it('barriersOf counts learners (not reports) per normalised barrier and leaves staff out', () => {
