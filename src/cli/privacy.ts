@@ -17,7 +17,7 @@ Commands:
   erase (--user ID | --platform ISSUER [--client-id ID] --sub SUB) --yes [--by LABEL]
                           erase that user: profile and personal records deleted, posts kept as
                           "former member", xAPI statements anonymised. Cannot be undone.
-  retention --platform ISSUER [--client-id ID] (--days N | --keep)
+  retention --platform ISSUER|PLATFORM_ID [--client-id ID] (--days N | --keep)
                           erase a platform's users N days after their last launch (--keep: never)
   retention-list          platforms and their retention periods
   retention-run           run one retention pass now (the server runs one every hour)

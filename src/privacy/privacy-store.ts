@@ -283,7 +283,8 @@ export function createPrivacyStore(db: Db): PrivacyStore {
 
     async findPlatforms(issuer, clientId) {
       const q = db('platforms').select('id', 'issuer', 'client_id', 'retention_days').orderBy(['issuer', 'client_id']);
-      if (issuer !== null) q.where({ issuer });
+      // The CLI's --platform takes an issuer or Threadline's platform id.
+      if (issuer !== null) q.where((w) => w.where({ issuer }).orWhere({ id: issuer }));
       if (clientId !== null) q.where({ client_id: clientId });
       return ((await q) as Row[]).map((r) => ({ id: String(r.id), issuer: String(r.issuer), clientId: String(r.client_id), retentionDays: r.retention_days === null || r.retention_days === undefined ? null : Number(r.retention_days) }));
     },

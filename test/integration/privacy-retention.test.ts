@@ -113,7 +113,8 @@ describe(`privacy: retention on ${testDbKind() === 'pg' ? 'PostgreSQL' : 'SQLite
     await db('users').insert({ id, platform_id: platformId, sub: 'back', name: 'back', created_at: now - 100 * DAY, updated_at: now - 100 * DAY });
     await enrol(id, now - DAY);
     expect((await privacy.runRetention()).erased).to.equal(0);
-    await privacy.setRetention('https://lms.example', 'client', null);
+    // By Threadline's platform id as well as by issuer.
+    expect(await privacy.setRetention(platformId, null, null)).to.deep.equal([{ issuer: 'https://lms.example', clientId: 'client', retentionDays: null }]);
     clock.set(now + 365 * DAY);
     expect((await privacy.runRetention()).erased).to.equal(0);
     expect(await exists(id)).to.equal(true);
