@@ -10,6 +10,11 @@ import { sha256 } from '../../src/ids.js';
 import { createPlatformStore, type Platform, type PlatformStore } from '../../src/lti/platform-store.js';
 import { createOutboxStore } from '../../src/xapi/outbox-store.js';
 import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/test-db.js';
+import * as deploymentStatus from '../../migrations/20261201000510_deployment_status.js';
+import * as launchRefusals from '../../migrations/20261201000520_launch_refusals.js';
+import * as adminTokens from '../../migrations/20261201000530_admin_tokens.js';
+import * as adminSessions from '../../migrations/20261201000540_admin_sessions.js';
+import * as adminLoginFailures from '../../migrations/20261201000550_admin_login_failures.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const DAY = 86_400_000;
@@ -166,5 +171,21 @@ describe(`admin stores (${testDbKind()})`, function () {
     expect((await adminCli(['token', 'revoke', id], tdb.url)).code).to.equal(0);
     const list = await adminCli(['token', 'list'], tdb.url);
     expect(list.stdout).to.match(new RegExp(`${id}  night shift .*revoked`)).and.not.include(token);
+  });
+
+  // Last: it takes the admin tables down and brings them back.
+  describe('migrations', () => {
+    it('go down and up again; deployments (and the courses that reference them) survive', async () => {
+      await db('contexts').insert({ id: 'ctx-1', deployment_id: (await platforms.findDeployment(a.id, 'd2'))!.id, context_id: 'course', types: '[]', created_at: 1, updated_at: 1 });
+      const mine = [adminLoginFailures, adminSessions, adminTokens, launchRefusals, deploymentStatus];
+      for (const m of mine) await m.down(db);
+      expect(await db.schema.hasColumn('deployments', 'status')).to.equal(false);
+      expect(await db.schema.hasTable('launch_refusals')).to.equal(false);
+      expect(await db('deployments').count({ n: '*' }).first()).to.satisfy((r: { n: number | string }) => Number(r.n) === 3);
+      expect(await db('contexts').where({ id: 'ctx-1' }).first()).to.not.equal(undefined);
+      for (const m of [...mine].reverse()) await m.up(db);
+      expect((await platforms.findDeployment(a.id, 'd2'))!.status).to.equal('active');
+      expect(await db.schema.hasTable('admin_sessions')).to.equal(true);
+    });
   });
 });
