@@ -42,6 +42,8 @@ export interface LaunchServiceDeps {
 
 /** What the launch had established when it was refused, for `LaunchError.where`. */
 interface Known {
+  /** From the login state (ours), as soon as it is read. */
+  platformId?: string;
   platform?: Platform;
   deploymentId?: string;
 }
@@ -60,7 +62,7 @@ function refusalWhere(req: LaunchRequest, known: Known): RefusalWhere {
   const str = (v: unknown): string | null => (typeof v === 'string' && v ? v.slice(0, 255) : null);
   const aud = Array.isArray(claimed.aud) ? claimed.aud[0] : claimed.aud;
   return {
-    platformId: known.platform?.id ?? null,
+    platformId: known.platform?.id ?? known.platformId ?? null,
     issuer: known.platform?.issuer ?? str(claimed.iss),
     clientId: known.platform?.clientId ?? str(aud),
     deploymentId: str(known.deploymentId ?? claimed['https://purl.imsglobal.org/spec/lti/claim/deployment_id']),
@@ -81,6 +83,7 @@ export function createLaunchService(deps: LaunchServiceDeps) {
   };
 
   async function launchOnce(req: LaunchRequest, known: Known): Promise<LaunchOutcome> {
+    // (An inner block keeps the steps below as they were indented before `known` was added.)
     {
       const now = deps.clock.now();
       // Security Framework §5.1.1.3 / OIDC §3.1.2.7: the state MUST match the one this browser was given.
@@ -88,6 +91,7 @@ export function createLaunchService(deps: LaunchServiceDeps) {
       if (!req.idToken) throw new LaunchError('jwt_malformed', 'The launch arrived without an id_token.');
       const state = await deps.states.get(req.state);
       if (!state) throw new LaunchError('state_unknown', 'This launch does not match any login Threadline started.', 'Reload the page in your course to launch again.');
+      known.platformId = state.platformId;
       if (state.usedAt !== null) throw new LaunchError('replayed', 'This launch has already been used. A launch can only be used once.', 'Reload the page in your course to launch again.');
       if (state.expiresAt < now) throw new LaunchError('state_expired', 'The login took too long and expired.', 'Reload the page in your course to launch again.');
 

@@ -55,7 +55,7 @@ describe(`fault: the database goes away under load and comes back (${testDbKind(
     const t0 = Date.now();
     async function act(l: ClusterUser, kind: Outcome['act'], i: number, k: number): Promise<void> {
       const start = Date.now();
-      const page = kind === 'read' ? await l.get(`/threads/${threadId}`) : await l.post(`/threads/${threadId}/replies`, { body: `Reply ${k} from ${i}` }, undefined);
+      const page = kind === 'read' ? await l.get(`/threads/${threadId}`) : await l.post(`/threads/${threadId}/replies`, { body: `Reply ${k} from ${i}` });
       const postId = kind === 'post' && page.status === 303 ? /#post-([0-9a-f-]{36})$/.exec(page.headers.get('location') ?? '')?.[1] : undefined;
       outcomes.push({ at: start - t0, ms: Date.now() - start, status: page.status, body: page.body.slice(0, 2000), act: kind, postId });
     }

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { sha256 } from '../../src/ids.js';
 import { SESSION_CACHE_TTL_MS } from '../../src/web/session-store.js';
 import { Cluster, type ClusterUser } from '../helpers/cluster.js';
 import { ROLE, type LaunchSpec } from '../helpers/emulator/platform-emulator.js';
@@ -121,7 +122,6 @@ describe(`two instances on one ${testDbKind() === 'pg' ? 'PostgreSQL database' :
     see(await l.get(`/spaces/${spaceId}`, A), 200);
     see(await l.get(`/spaces/${spaceId}`, B), 200);
     // What removing a platform or deployment does (by cascade), done by another process.
-    const { sha256 } = await import('../../src/ids.js');
     await cluster.db('sessions').where({ token_hash: sha256(l.token) }).delete();
     const t0 = Date.now();
     const refused = new Set<number>();
