@@ -80,7 +80,7 @@ export function createApp(c: Container): Express {
   app.use(readinessRouter({ readiness: c.readiness, grading: c.grading, session }));
   app.use(analyticsRouter({ analytics: c.analytics, session }));
   app.use(xapiRouter());
-  app.use(adminRouter({ admin: c.admin, auth: c.adminAuth, sessions: c.sessions, clock: c.clock, publicUrl: c.config.publicUrl, log: c.log }));
+  app.use(adminRouter({ admin: c.admin, auth: c.adminAuth, sessions: c.sessions, clock: c.clock, publicUrl: c.config.publicUrl, log: c.log, privacy: c.privacy }));
   app.use(embeddedLrsRouter({ publicUrl: c.config.publicUrl, lrs: c.embeddedLrs, documents: c.embeddedLrsDocuments, credentials: c.embeddedLrsCreds }));
 
   app.use(() => {

@@ -8,6 +8,8 @@ import { BadRequestError, ForbiddenError, UnauthorizedError } from '../web/error
 import { isPlatformAdmin, type AdminAuth, type AdminPrincipal } from './admin-auth.js';
 import { parseDeployment, parseLrs, parsePlatform, parseRefusalFilter, parseStatus, type FieldErrors } from './admin-input.js';
 import type { AdminService } from './admin-service.js';
+import { createPrivacyAdminRouter } from '../privacy/privacy-router.js';
+import type { PrivacyService } from '../privacy/privacy-service.js';
 
 declare module 'express-serve-static-core' {
   interface Locals {
@@ -22,6 +24,8 @@ export interface AdminRouterDeps {
   clock: Clock;
   publicUrl: string;
   log: Logger;
+  /** Export and erase on request (issue 6, privacy): mounted at /admin/privacy for tool admins. */
+  privacy: PrivacyService;
 }
 
 const COOKIE = 'tl_admin';
@@ -290,6 +294,21 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     const [data, platforms] = await Promise.all([admin.refusals(scope, filter), admin.listPlatforms(scope)]);
     render(res, 'refusals', 'admin:refusals.title', { ...data, filter, platforms: platforms.map((p) => p.platform) });
   });
+
+  // A data subject's request (export, erase): tool admins only. A platform admin works inside the
+  // LMS frame with ?session= links, and an erase reaches every table; until requests are scoped
+  // per platform end to end, only the holder of a CLI-issued admin token may do it.
+  const requireToolAdmin = (req: Request, res: Response, next: NextFunction) =>
+    who(req, res, (err?: unknown) => {
+      if (err) return next(err);
+      if (res.locals.admin!.scope.kind !== 'tool') {
+        return next(new ForbiddenError('admin_tool_only', 'Only the tool administrator can do this.', 'Sign in at /admin/login with an admin token.').tr('admin:errors.toolOnly'));
+      }
+      // Kept in the erasure log: which token (by its label) asked for it.
+      res.locals.adminLabel = res.locals.admin!.label;
+      next();
+    });
+  r.use('/admin', createPrivacyAdminRouter({ privacy: deps.privacy }, { requireAdmin: requireToolAdmin, csrf, csrfToken: (_req, res) => res.locals.admin!.csrfToken }));
 
   return r;
 }
