@@ -208,6 +208,35 @@ describe('admin area (e2e through the emulator)', function () {
       }
     });
 
+    it('privacy requests: a tool admin finds a learner, downloads the export and erases them (CSRF-checked); a platform admin gets 403', async () => {
+      const learner = await joinCourse(stack, spec({ sub: 'privacy-learner', name: 'Pia Private', roles: [ROLE.learner] }));
+      expect((await learner.get('/admin/privacy')).status).to.equal(403);
+      expect((await platformAdmin.get('/admin/privacy')).status).to.equal(403);
+      const found = await tool.browser.request(`${base}/admin/privacy?issuer=${encodeURIComponent(stack.emu.issuer)}&client=${encodeURIComponent(stack.emu.clientId)}&sub=privacy-learner`);
+      expect(found.status).to.equal(303);
+      const userPath = new URL(found.headers.get('location')!, base).pathname;
+      expect(userPath).to.match(/^\/admin\/privacy\/users\/[0-9a-f-]{36}$/);
+      const page = await tool.get(userPath);
+      expect(page.status).to.equal(200);
+      expect(page.body).to.include('privacy-learner');
+      const exported = await tool.post(`${userPath}/export`);
+      expect(exported.status).to.equal(200);
+      expect(exported.headers.get('content-disposition')).to.include('attachment');
+      expect(exported.body).to.include('privacy-learner').and.include('Pia Private');
+      // No CSRF token, or a platform admin's: nothing happens.
+      expect((await tool.post(`${userPath}/erase`, { confirm: 'yes' }, null)).status).to.equal(403);
+      // A platform admin's form is refused before its body is read (401 or 403, never an erase).
+      expect((await platformAdmin.post(`${userPath}/erase`, { confirm: 'yes' })).status).to.be.oneOf([401, 403]);
+      const userId = userPath.split('/').pop()!;
+      expect(await stack.tool.container.privacy.erasure(userId)).to.equal(null);
+      const erased = await tool.post(`${userPath}/erase`, { confirm: 'yes' });
+      expect(erased.status).to.equal(303);
+      expect(await stack.tool.container.privacy.erasure(userId)).to.not.equal(null);
+      const after = await tool.get(userPath);
+      expect(after.status).to.equal(200);
+      expect(after.body).not.to.include('privacy-learner');
+    });
+
     it('adds a platform from the form (zod-validated), then disables and enables it', async () => {
       await tool.get('/admin/platforms');
       const bad = await tool.post('/admin/platforms', { issuer: 'http://lms.example.edu', client_id: '', auth_url: 'nope', token_url: 'https://lms.example.edu/t', jwks_url: 'https://lms.example.edu/j' });
