@@ -1,5 +1,5 @@
 import type { XapiActKind } from './statement-builder.js';
-import { ACTIVITY_TYPE, EXTENSION, PROFILE_IRI, PROFILE_VERSION_IRI, VERB } from './vocabulary.js';
+import { ACTIVITY_TYPE, EXTENSION, PROFILE_IRI, PROFILE_PREVIOUS_VERSIONS, PROFILE_VERSION_IRI, VERB } from './vocabulary.js';
 
 /**
  * Threadline's statements described as an xAPI Profile (JSON-LD, xAPI Profiles Part Two, structure
@@ -248,7 +248,8 @@ export const TEMPLATES: Record<XapiActKind | 'question_asked', StatementTemplate
 };
 
 /** When this version of the profile was written; a new version gets a new entry, never an edit. */
-const VERSION_DATE = '2026-11-27T00:00:00Z';
+// 0.2.0 adds the mentor's `confirmed` template and the learner extension (journey, issue 5).
+const VERSION_DATE = '2026-12-01T00:00:00Z';
 
 const CONCEPTS: Concept[] = [
   {
@@ -363,7 +364,11 @@ export function xapiProfile(): XapiProfileDocument {
     conformsTo: 'https://w3id.org/xapi/profiles#1.0',
     prefLabel: en('Threadline'),
     definition: en('Statements from Threadline, an LTI 1.3 tool for discussion before and after training events: launches, views and discussion acts.'),
-    versions: [{ id: PROFILE_VERSION_IRI, generatedAtTime: VERSION_DATE }],
+    // xAPI Profiles §3.1: versions newest first; each names the one it revises.
+    versions: [
+      { id: PROFILE_VERSION_IRI, generatedAtTime: VERSION_DATE, wasRevisionOf: PROFILE_PREVIOUS_VERSIONS.slice(0, 1).map((v) => `${PROFILE_IRI}/v${v.version}`) },
+      ...PROFILE_PREVIOUS_VERSIONS.map((v, i) => ({ id: `${PROFILE_IRI}/v${v.version}`, generatedAtTime: v.generatedAtTime, ...(PROFILE_PREVIOUS_VERSIONS[i + 1] ? { wasRevisionOf: [`${PROFILE_IRI}/v${PROFILE_PREVIOUS_VERSIONS[i + 1]!.version}`] } : {}) })),
+    ],
     author: { type: 'Organization', name: 'Threadline' },
     concepts: CONCEPTS,
     templates: Object.values(TEMPLATES),

@@ -17,7 +17,9 @@
  */
 export const PROFILE_IRI = 'https://w3id.org/xapi/threadline';
 /** The version statements cite; bump it (and add a `versions` entry) whenever a template changes. */
-export const PROFILE_VERSION = '0.1.0';
+export const PROFILE_VERSION = '0.2.0';
+/** Earlier versions, newest first: statements already stored cite these and stay valid. */
+export const PROFILE_PREVIOUS_VERSIONS = [{ version: '0.1.0', generatedAtTime: '2026-11-27T00:00:00Z' }] as const;
 export const PROFILE_VERSION_IRI = `${PROFILE_IRI}/v${PROFILE_VERSION}`;
 
 export const VERB = {
