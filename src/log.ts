@@ -36,6 +36,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 function safeErr(err: unknown): unknown {
   const out = pino.stdSerializers.err(err as Error) as unknown as Record<string, unknown>;
   if (!out || typeof out.message !== 'string') return out;
+  // PostgreSQL's `detail` quotes the offending values ("Key (x)=(what someone wrote) already exists").
+  delete out.detail;
   const m = out.message;
   if (/^\s*(select|insert|update|delete|with|create|alter|drop)\s/i.test(m) && m.includes(' - ')) {
     const reason = m.slice(m.lastIndexOf(' - ') + 3);

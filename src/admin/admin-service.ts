@@ -181,11 +181,16 @@ export function createAdminService(deps: AdminServiceDeps) {
       return rows;
     },
 
-    /** As `npm run lrs -- add`. A platform admin's target always serves their own platform. */
+    /**
+     * As `npm run lrs -- add`: tool admins only. Anyone can become a platform admin (dynamic
+     * registration of their own LMS, then an Administrator launch), and a target is a URL the
+     * sender POSTs to and whose answer lands in the dead letters: letting platform admins add one
+     * would let anyone make the server call internal addresses (SSRF) and read the replies.
+     */
     async addLrs(scope: AdminScope, input: LrsInput): Promise<LrsTargetRecord> {
-      let platformId: string | null = input.platform_id || null;
-      if (scope.kind === 'platform') platformId = scope.platformId;
-      else if (platformId) await platformIn(scope, platformId);
+      toolOnly(scope);
+      const platformId: string | null = input.platform_id || null;
+      if (platformId) await platformIn(scope, platformId);
       if (await deps.lrsTargets.findByName(input.name)) throw new BadRequestError('lrs_name_taken', 'An LRS with that name already exists.').tr('admin:errors.lrsNameTaken');
       return deps.lrsTargets.add({ name: input.name, endpoint: input.endpoint, username: input.username || null, password: input.username ? input.password : null, platformId }, clock.now());
     },

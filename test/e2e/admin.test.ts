@@ -326,6 +326,11 @@ describe('admin area (e2e through the emulator)', function () {
       const everyone = (await stack.tool.container.lrsTargets.findByName('everyone'))!;
       await platformAdmin.get('/admin/lrs');
       expect((await platformAdmin.post(`/admin/lrs/${everyone.id}/status`, { status: 'disabled' })).status).to.equal(404);
+      // Adding a target is the tool admin's: anyone can register an LMS and launch as its
+      // Administrator, and a target is a URL the server POSTs to (SSRF).
+      expect(mine.body).not.to.include('action="/admin/lrs"');
+      expect((await platformAdmin.post('/admin/lrs', { name: 'internal', endpoint: 'http://127.0.0.1:5432/' })).status).to.equal(403);
+      expect(await stack.tool.container.lrsTargets.findByName('internal')).to.equal(null);
       expect((await platformAdmin.get('/admin/dead-letters?lrs=embedded')).status).to.equal(404);
 
       // Routing picks up new targets within 5 s; then the LRS rejects the next launch's statement.
