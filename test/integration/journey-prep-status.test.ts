@@ -2,41 +2,34 @@ import { expect } from 'chai';
 import type { RenderedBody } from '../../src/discussion/discussion-model.js';
 import { createPostStore } from '../../src/discussion/post-store.js';
 import { createThreadStore } from '../../src/discussion/thread-store.js';
-import { createDb, migrateLatest, type Db } from '../../src/db/knex.js';
+import type { Db } from '../../src/db/knex.js';
 import { newId } from '../../src/ids.js';
 import { createJourneyPrepStatusSource } from '../../src/journey/journey-prep-status.js';
 import { createJourneyStore } from '../../src/journey/journey-store.js';
-import { createPlatformStore } from '../../src/lti/platform-store.js';
 import { createPromptPrepStatusSource } from '../../src/readiness/prep-status.js';
 import { createPromptStore } from '../../src/spaces/prompt-store.js';
 import { createSpaceStore } from '../../src/spaces/space-store.js';
-import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/test-db.js';
+import { openStoreDb, seedCourses, usersFrom, type StoreDb } from '../helpers/store-course.js';
+import { testDbKind } from '../helpers/test-db.js';
 
 const body = (text: string): RenderedBody => ({ bodyMarkdown: text, bodyHtml: `<p>${text}</p>`, renderVersion: 1 });
 
 describe(`prep status by the journey's completion rule on ${testDbKind() === 'pg' ? 'PostgreSQL' : 'SQLite'}`, () => {
-  let database: TestDatabase;
-  let db: Db;
   const users = { ann: newId(), ben: newId(), cy: newId(), dee: newId(), tess: newId() };
   const t = 1_800_000_000_000;
 
+  let store: StoreDb;
+  let db: Db;
+  let contextId: string;
+
   before(async () => {
-    database = await createTestDatabase();
-    db = createDb(database.url);
-    await migrateLatest(db);
-    const platforms = createPlatformStore(db);
-    const platform = await platforms.upsert(
-      { issuer: 'https://lms.example', clientId: 'client', name: 'LMS', productFamily: null, authEndpoint: 'https://lms.example/auth', tokenEndpoint: 'https://lms.example/token', jwksUri: 'https://lms.example/jwks', tokenAudience: null, source: 'manual' },
-      t,
-    );
-    const deployment = await platforms.addDeployment(platform.id, 'dep-1', t);
-    await db('contexts').insert({ id: 'ctx-j', deployment_id: deployment.id, context_id: 'course-j', label: null, title: 'J', types: '[]', created_at: t, updated_at: t });
-    for (const [name, id] of Object.entries(users)) await db('users').insert({ id, platform_id: platform.id, sub: name, name, created_at: t, updated_at: t });
+    store = await openStoreDb();
+    db = store.db;
+    contextId = (await seedCourses(db, t, { courses: ['course-j'], users: usersFrom(users) })).contexts[0]!;
   });
 
   after(async () => {
-    await db?.destroy();
-    await database?.drop();
+    await store?.close();
   });
 
   it('prepared when the rule is met or a completion was recorded; replies to peers count when asked for; prompt answers are not peer replies', async () => {
@@ -45,7 +38,7 @@ describe(`prep status by the journey's completion rule on ${testDbKind() === 'pg
     const posts = createPostStore(db);
     const prompts = createPromptStore(db);
     const journey = createJourneyStore(db);
-    const spaceId = (await spaces.create({ contextId: 'ctx-j', resourceLinkId: null, kind: 'prep', title: 'S', eventAt: null, timeZone: 'UTC', createdBy: null }, t)).id;
+    const spaceId = (await spaces.create({ contextId, resourceLinkId: null, kind: 'prep', title: 'S', eventAt: null, timeZone: 'UTC', createdBy: null }, t)).id;
     const mkPrompt = async (title: string, required: boolean) =>
       (await threads.create({ spaceId, authorId: users.tess, title, kind: 'prompt' }, body(title), t, (trx, { threadId }) => prompts.addDetails(trx, { threadId, spaceId, required, materials: [] }))).thread;
     const p1 = await mkPrompt('One', true);
